@@ -1,0 +1,74 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is set up on the way.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The first Python >= 3.12 found: $PYTHON, python3.13/python3.12 on the PATH, then pyenv's.
+find_python = for c in $$PYTHON python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+	  p=$$(command -v $$c 2>/dev/null) || continue; \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+	done; exit 1
+
+.PHONY: help run test serve setup setup-dev chromium db migrate demo lint bench clean
+
+help:
+	@echo "make run     serve the site with demo content on http://127.0.0.1:$(PORT) (development)"
+	@echo "make test    run the whole test suite (browser tests included)"
+	@echo "make serve   run the production configuration locally (granian, DEBUG off)"
+	@echo "make lint    ruff check"
+	@echo "make bench   run the benchmarks in bench/"
+
+$(VENV)/bin/python:
+	@py=$$($(find_python)) || { echo "Truffles needs Python 3.12 or newer (Django 6.1). Install one (e.g. 'pyenv install 3.12') or set PYTHON=/path/to/python3.12." >&2; exit 1; }; \
+	echo "Creating $(VENV) with $$py"; $$py -m venv $(VENV)
+
+$(STAMP): $(VENV)/bin/python requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+setup: $(STAMP)
+
+# Browser tests need Debian's Chromium; install it when we can, stop clearly when we cannot.
+chromium:
+	@command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null; \
+	  else \
+	    echo "Browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'." >&2; exit 1; \
+	  fi; }
+
+migrate: setup
+	DJANGO_DEBUG=true $(PY) manage.py migrate --no-input -v 0
+
+demo: migrate
+	DJANGO_DEBUG=true $(PY) manage.py load_demo
+
+run: demo
+	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: setup chromium
+	$(PY) -m pytest
+
+# Production settings on loopback: plain HTTP, so the HTTPS-only switches are turned off here only.
+serve: setup
+	@mkdir -p var; [ -s var/secret_key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
+	export DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} DJANGO_DEBUG=false \
+	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	  DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0; \
+	$(PY) manage.py migrate --no-input -v 0 && \
+	$(PY) manage.py load_demo && \
+	$(PY) manage.py collectstatic --no-input -v 0 && \
+	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --no-ws truffles.wsgi:application
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache

@@ -1,0 +1,14 @@
+"""Production settings with the few switches a test run needs.
+
+Everything else (DEBUG off, secure cookies, CSP, hashed static files) stays as in production.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-not-used-anywhere-else")
+# Live-server tests speak plain HTTP to Chromium; the redirect itself is covered by check --deploy.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+
+from truffles.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

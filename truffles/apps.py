@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TrufflesConfig(AppConfig):
+    name = "truffles"
+    verbose_name = "Truffles site"

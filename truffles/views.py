@@ -1,0 +1,49 @@
+from http import HTTPStatus
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from articles.models import Article
+
+
+def home(request):
+    latest = Article.objects.published().order_by("-published_at")[:3]
+    return render(request, "home.html", {"latest_articles": latest})
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        # The reason names the failure class only: connection strings never leave the server.
+        return JsonResponse(
+            {"status": "unavailable", "reason": f"database unreachable ({type(error).__name__})"},
+            status=HTTPStatus.SERVICE_UNAVAILABLE,
+        )
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /appointments/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def server_error(request):
+    # No request context: the failure may be in the database or a context processor.
+    html = loader.render_to_string("500.html", {"clinic": settings.CLINIC})
+    return HttpResponseServerError(html)
