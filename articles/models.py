@@ -28,3 +28,24 @@ class Article(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class RiskFactor(models.Model):
+    """A cause or risk factor the articles discuss and the appointment intake asks about.
+
+    One row feeds both: an article's structured data ("this article covers iron deficiency")
+    and the intake checkbox, so staff can match what a patient reported to what they read.
+    """
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100, help_text="Clinical name, e.g. “Iron deficiency or anemia”.")
+    patient_label = models.CharField(
+        max_length=150, help_text="How the intake form asks about it, in the patient's words."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name

@@ -10,6 +10,9 @@ from django.core.management import call_command
 # talk to the database from that same thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Each app keeps its fixtures in its own module; registering them here shares them with tests/e2e/.
+pytest_plugins = ["tests.articles.fixtures", "tests.appointments.fixtures"]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--no-sandbox",

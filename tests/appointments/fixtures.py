@@ -1,0 +1,1 @@
+"""Fixtures for appointment tests; registered in tests/conftest.py."""

@@ -1,0 +1,1 @@
+"""Fixtures for article tests; registered in tests/conftest.py."""
