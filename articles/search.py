@@ -1,0 +1,34 @@
+"""Full-text search over published articles, ranked title > summary > body, with snippets."""
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db.models import F
+
+from articles.models import SEARCH_CONFIG
+
+# Control characters never appear in article text, so these markers cannot be forged by content;
+# the `highlighted` filter escapes the snippet and turns only them into <mark> tags.
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_STOP = "\x03"
+
+
+def search(queryset, terms):
+    """Articles matching the reader's words, best first, each with a highlighted `snippet`."""
+    query = SearchQuery(terms, search_type="websearch", config=SEARCH_CONFIG)
+    return (
+        queryset.filter(search_vector=query)
+        .annotate(
+            rank=SearchRank(F("search_vector"), query),
+            snippet=SearchHeadline(
+                "body_text",
+                query,
+                config=SEARCH_CONFIG,
+                start_sel=HIGHLIGHT_START,
+                stop_sel=HIGHLIGHT_STOP,
+                max_words=30,
+                min_words=12,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+        .order_by("-rank", "-published_at", "pk")
+    )
