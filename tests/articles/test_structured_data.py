@@ -1,0 +1,98 @@
+import json
+import re
+
+import pytest
+
+from articles.models import Article
+
+pytestmark = pytest.mark.django_db
+
+
+def json_ld(page):
+    blocks = re.findall(r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', page, re.S)
+    assert len(blocks) == 1, "one JSON-LD block, carrying the page's CSP nonce"
+    return json.loads(blocks[0])
+
+
+def test_article_json_ld_describes_a_reviewed_medical_page(client, rls_article):
+    data = json_ld(client.get(rls_article.get_absolute_url()).text)
+    rls_article.refresh_from_db()
+
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "MedicalWebPage"
+    assert data["url"] == "http://testserver/articles/restless-legs-syndrome-causes/"
+    assert data["headline"] == "What causes restless legs syndrome?"
+    assert data["datePublished"] == "2023-11-02T13:00:00+00:00"
+    assert data["dateModified"] == rls_article.updated_at.isoformat()
+    assert data["lastReviewed"] == "2026-11-01"
+    assert data["reviewedBy"]["@type"] == "Person"
+    assert data["reviewedBy"]["name"] == "Demo Reviewer (placeholder)"
+
+
+def test_article_json_ld_is_about_rls_with_its_risk_factors(client, rls_article):
+    about = json_ld(client.get(rls_article.get_absolute_url()).text)["about"]
+    assert about["@type"] == "MedicalCondition"
+    assert about["name"] == "Restless legs syndrome"
+    assert about["alternateName"] == "Willis-Ekbom disease"
+    assert [factor["name"] for factor in about["riskFactor"]] == [
+        "Family history of restless legs",
+        "Iron deficiency or anemia",
+        "Pregnancy",
+        "Chronic kidney disease",
+        "Diabetes",
+        "Peripheral neuropathy",
+        "Antihistamines or antidepressants",
+    ]
+    assert {factor["@type"] for factor in about["riskFactor"]} == {"MedicalRiskFactor"}
+
+
+def test_risk_factors_in_json_ld_follow_what_staff_record(client, rls_article):
+    rls_article.risk_factors.set(rls_article.risk_factors.filter(slug="iron-deficiency"))
+    about = json_ld(client.get(rls_article.get_absolute_url()).text)["about"]
+    assert [factor["name"] for factor in about["riskFactor"]] == ["Iron deficiency or anemia"]
+
+
+def test_article_json_ld_cites_references_and_names_the_clinic(client, rls_article, settings):
+    data = json_ld(client.get(rls_article.get_absolute_url()).text)
+    assert {citation["url"] for citation in data["citation"]} == {
+        "https://www.ninds.nih.gov/health-information/disorders/restless-legs-syndrome",
+        "https://medlineplus.gov/restlesslegs.html",
+        "https://doi.org/10.1016/j.sleep.2014.03.025",
+    }
+    assert data["publisher"]["@type"] == "MedicalClinic"
+    assert data["publisher"]["name"] == settings.CLINIC["name"]
+    assert data["publisher"]["telephone"] == settings.CLINIC["phone"]
+    crumbs = data["breadcrumb"]["itemListElement"]
+    assert data["breadcrumb"]["@type"] == "BreadcrumbList"
+    assert [(crumb["position"], crumb["name"]) for crumb in crumbs] == [
+        (1, "Home"),
+        (2, "Articles"),
+        (3, "What causes restless legs syndrome?"),
+    ]
+    assert crumbs[2]["item"] == data["url"]
+
+
+def test_json_ld_cannot_be_broken_out_of_by_a_title(client, make_article):
+    article = make_article(title="</script><script>alert(1)</script>")
+    page = client.get(article.get_absolute_url()).text
+    assert json_ld(page)["headline"] == "</script><script>alert(1)</script>"
+    assert "<script>alert(1)" not in page
+
+
+def test_article_head_has_canonical_description_and_open_graph(client, rls_article):
+    page = client.get(rls_article.get_absolute_url()).text
+    url = "http://testserver/articles/restless-legs-syndrome-causes/"
+    assert f'<link rel="canonical" href="{url}">' in page
+    assert "<title>Restless legs syndrome causes: primary and secondary RLS · " in page
+    assert '<meta name="description" content="Why legs feel restless: genes, iron' in page
+    assert f'<meta property="og:url" content="{url}">' in page
+    assert '<meta property="og:type" content="article">' in page
+    assert '<meta property="og:title" content="Restless legs syndrome causes: primary and secondary RLS">' in page
+
+
+def test_an_article_without_a_condition_topic_has_no_about(client, make_article):
+    article = make_article()
+    data = json_ld(client.get(article.get_absolute_url()).text)
+    assert "about" not in data
+    assert data["reviewedBy"]["name"] == "Dr. Test Reviewer"
+    assert Article.objects.get(pk=article.pk).reviewer_credentials == data["reviewedBy"]["honorificSuffix"]
