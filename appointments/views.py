@@ -1,5 +1,301 @@
-from django.shortcuts import render
+import uuid
+from datetime import date, datetime, timedelta
+from http import HTTPStatus
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from appointments import availability, booking, calendar, protection
+from appointments.forms import AppointmentRequestForm, SlotSearchForm
+from appointments.models import Appointment, Provider, VisitType
+from articles.models import Article
+
+MAX_DAYS = 31
 
 
+def _source_article(slug):
+    if not slug:
+        return None
+    return Article.objects.published().filter(slug=slug).only("id", "title", "slug").first()
+
+
+def _details_url(slot, visit_type, source="", reschedule=""):
+    query = {"visit_type": visit_type.slug, "provider": slot.provider_id, "start": slot.start.isoformat()}
+    if source:
+        query["from"] = source
+    if reschedule:
+        query["reschedule"] = reschedule
+    return reverse("appointments:details") + "?" + urlencode(query)
+
+
+@require_GET
 def request_start(request):
-    return render(request, "appointments/request_start.html")
+    """Choose a visit type, optionally a specialist, and a free time a week at a time."""
+    data = request.GET.copy()
+    if "from" in data and "source" not in data:
+        data["source"] = data["from"]
+    if not data.get("visit_type"):
+        first = VisitType.objects.filter(bookable_online=True).first()
+        if first:
+            data["visit_type"] = first.slug
+    form = SlotSearchForm(data)
+    context = {"form": form, "days": [], "reschedule": request.GET.get("reschedule", "")}
+    if form.is_valid():
+        visit_type = form.cleaned_data["visit_type"]
+        provider = form.cleaned_data["provider"]
+        today = timezone.localdate()
+        last_day = today + timedelta(days=settings.BOOKING["HORIZON_DAYS"])
+        week = min(max(form.cleaned_data["week"] or today, today), last_day)
+        slots = availability.find_slots(visit_type, week, 7, provider=provider)
+        source = form.cleaned_data["source"]
+        context.update(
+            visit_type=visit_type,
+            provider=provider,
+            week=week,
+            week_end=week + timedelta(days=6),
+            days=_group_by_day(slots, week, visit_type, source, context["reschedule"], provider is None),
+            previous_week=_week_url(request, week - timedelta(days=7)) if week > today else None,
+            next_week=_week_url(request, week + timedelta(days=7)) if week + timedelta(days=7) <= last_day else None,
+            source_article=_source_article(source),
+        )
+    return render(request, "appointments/request_start.html", context)
+
+
+def _week_url(request, week):
+    query = request.GET.copy()
+    query["week"] = week.isoformat()
+    return "?" + query.urlencode()
+
+
+def _group_by_day(slots, first_day, visit_type, source, reschedule, one_per_time):
+    """Seven days, each with its free times; with 'any specialist', one entry per time."""
+    providers = {p.pk: p for p in Provider.objects.filter(pk__in={s.provider_id for s in slots})}
+    days = {first_day + timedelta(days=offset): [] for offset in range(7)}
+    seen = set()
+    for slot in slots:
+        if one_per_time and slot.start in seen:
+            continue
+        seen.add(slot.start)
+        local = timezone.localtime(slot.start)
+        days[local.date()].append(
+            {
+                "start": local,
+                "provider": providers[slot.provider_id],
+                "url": _details_url(slot, visit_type, source, reschedule),
+            }
+        )
+    return [{"date": day, "slots": day_slots} for day, day_slots in days.items()]
+
+
+def _bad_parameter(name, message):
+    return JsonResponse({"error": message, "parameter": name}, status=HTTPStatus.BAD_REQUEST)
+
+
+@require_GET
+def availability_json(request):
+    slug = request.GET.get("visit_type", "")
+    if not slug:
+        return _bad_parameter("visit_type", "visit_type is required, e.g. visit_type=vein-evaluation.")
+    try:
+        first_day = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return _bad_parameter("date", "date must be a calendar date in the form YYYY-MM-DD.")
+    try:
+        days = int(request.GET.get("days", "7"))
+    except ValueError:
+        return _bad_parameter("days", f"days must be a whole number from 1 to {MAX_DAYS}.")
+    if not 1 <= days <= MAX_DAYS:
+        return _bad_parameter("days", f"days must be a whole number from 1 to {MAX_DAYS}.")
+    provider = None
+    if request.GET.get("provider"):
+        try:
+            provider = Provider.objects.get(pk=int(request.GET["provider"]), active=True)
+        except (ValueError, Provider.DoesNotExist):
+            return _bad_parameter("provider", "provider must be the id of an active specialist.")
+    visit_type = VisitType.objects.filter(slug=slug, bookable_online=True).first()
+    if visit_type is None:
+        return JsonResponse({"error": f"No visit type called {slug!r}.", "parameter": "visit_type"}, status=404)
+
+    slots = availability.find_slots(visit_type, first_day, days, provider=provider)
+    return JsonResponse(
+        {
+            "timezone": settings.TIME_ZONE,
+            "visit_type": visit_type.slug,
+            "slots": [
+                {
+                    "start": slot.start.isoformat(),
+                    "end": slot.end.isoformat(),
+                    "provider": {"id": slot.provider_id, "name": slot.provider_name},
+                    "request_url": request.build_absolute_uri(_details_url(slot, visit_type)),
+                }
+                for slot in slots
+            ],
+        }
+    )
+
+
+def _slot_from(params, prefix=""):
+    """The chosen slot from query or form values; None when any part is missing or unknown."""
+    try:
+        visit_type = VisitType.objects.get(slug=params.get("visit_type", ""), bookable_online=True)
+        provider = Provider.objects.get(pk=int(params.get("provider", "")), active=True)
+        start = datetime.fromisoformat(params.get("start", ""))
+    except (VisitType.DoesNotExist, Provider.DoesNotExist, ValueError, TypeError):
+        return None
+    if timezone.is_naive(start):
+        return None
+    wall = timezone.localtime(start)
+    hours = (
+        provider.working_hours.select_related("location")
+        .filter(weekday=wall.weekday(), starts_at__lte=wall.time(), ends_at__gt=wall.time())
+        .first()
+    )
+    if hours is None:
+        return None
+    return booking.SlotChoice(visit_type, provider, hours.location, start)
+
+
+@never_cache
+def request_details(request):
+    """Step 2: the patient's details and intake for the chosen time; books on submit."""
+    params = request.POST if request.method == "POST" else request.GET
+    alternative = request.POST.get("alternative", "")
+    if alternative:
+        provider_id, _, start = alternative.partition("@")
+        params = {"visit_type": request.POST.get("visit_type"), "provider": provider_id, "start": start}
+    slot = _slot_from(params)
+    if slot is None:
+        messages.error(request, "That time is not available. Please choose a time from the list.")
+        return redirect("appointments:request")
+    source = (request.POST if request.method == "POST" else request.GET).get("from", "")
+    reschedule_token = request.GET.get("reschedule") or request.POST.get("reschedule", "")
+    if reschedule_token:
+        return _reschedule(request, slot, reschedule_token)
+
+    context = {"slot": slot, "source_article": _source_article(source), "source": source}
+    if request.method != "POST":
+        context["form"] = AppointmentRequestForm(initial={"submission_token": uuid.uuid4()})
+        if not availability.is_free(slot.visit_type, slot.provider, slot.start):
+            context["alternatives"] = _alternatives(slot)
+            context["taken"] = True
+        return render(request, "appointments/request_details.html", context)
+
+    form = AppointmentRequestForm(request.POST)
+    context["form"] = form
+    if form.has_urgent_signs:
+        # Stop here and store nothing: these signs need emergency care, not an appointment.
+        return render(request, "appointments/urgent.html", status=HTTPStatus.OK)
+    if form.is_bot:
+        form.add_error(None, "Your request could not be sent. Please call the clinic to book.")
+        return render(request, "appointments/request_details.html", context, status=HTTPStatus.BAD_REQUEST)
+    if not form.is_valid():
+        return render(request, "appointments/request_details.html", context, status=HTTPStatus.BAD_REQUEST)
+
+    existing = Appointment.objects.filter(submission_token=form.cleaned_data["submission_token"]).first()
+    if existing:
+        return redirect(existing)
+    refusal = protection.refusal(request, form.cleaned_data)
+    if refusal:
+        form.add_error(None, refusal)
+        return render(request, "appointments/request_details.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
+
+    details = {field: form.cleaned_data[field] for field in form.Meta.fields if field != "risk_factors"}
+    details.update(
+        consent_version=settings.BOOKING["PRIVACY_NOTICE_VERSION"],
+        consented_at=timezone.now(),
+        source_article=_source_article(source),
+    )
+    try:
+        appointment = booking.request_appointment(
+            slot, details, form.cleaned_data["risk_factors"], form.cleaned_data["submission_token"]
+        )
+    except booking.SlotTaken:
+        context["alternatives"] = _alternatives(slot)
+        context["taken"] = True
+        return render(request, "appointments/request_details.html", context, status=HTTPStatus.CONFLICT)
+    messages.success(request, "Your request has been sent. Keep this page or note your reference.")
+    return redirect(appointment)
+
+
+def _alternatives(slot):
+    found = booking.nearest_alternatives(slot)
+    providers = {p.pk: p for p in Provider.objects.filter(pk__in={s.provider_id for s in found})}
+    return [
+        {
+            "start": timezone.localtime(s.start),
+            "provider": providers[s.provider_id],
+            "value": f"{s.provider_id}@{s.start.isoformat()}",
+        }
+        for s in found
+    ]
+
+
+def _reschedule(request, slot, token):
+    appointment = get_object_or_404(Appointment, manage_token=token)
+    context = {"slot": slot, "appointment": appointment}
+    if request.method == "POST":
+        try:
+            appointment = booking.reschedule(appointment, slot)
+        except booking.SlotTaken:
+            context["taken"] = True
+            context["alternatives"] = _alternatives(slot)
+            return render(request, "appointments/reschedule.html", context, status=HTTPStatus.CONFLICT)
+        except booking.InvalidTransition as error:
+            messages.error(request, str(error))
+            return redirect(appointment)
+        messages.success(request, "Your request has moved to the new time. We will confirm it shortly.")
+        return redirect(appointment)
+    return render(request, "appointments/reschedule.html", context)
+
+
+def _managed(token):
+    appointment = (
+        Appointment.objects.select_related("visit_type", "provider", "location", "source_article")
+        .filter(manage_token=token)
+        .first()
+    )
+    if appointment is None:
+        raise Http404("No appointment with that link.")
+    return appointment
+
+
+@never_cache
+@require_GET
+def manage(request, token):
+    """The patient's confirmation page: what, when, where, what next; cancel, move, add to calendar."""
+    appointment = _managed(token)
+    response = render(request, "appointments/manage.html", {"appointment": appointment})
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@never_cache
+def cancel(request, token):
+    appointment = _managed(token)
+    if request.method == "POST":
+        try:
+            booking.cancel_by_patient(appointment)
+        except booking.InvalidTransition as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your appointment request is cancelled. The time is free for others.")
+        return redirect(appointment)
+    return render(request, "appointments/cancel.html", {"appointment": appointment})
+
+
+@never_cache
+@require_GET
+def calendar_file(request, token):
+    appointment = _managed(token)
+    response = HttpResponse(calendar.ics_for(appointment), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{appointment.reference}.ics"'
+    return response
+
+

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "crispy_forms",
     "crispy_bootstrap5",
+    "phonenumber_field",
     "bootstrap",
     "truffles",
     "articles",
@@ -196,5 +197,19 @@ CLINIC = {
     "phone": env.str("TRUFFLES_CLINIC_PHONE", default="(555) 010-2030"),
     "email": env.str("TRUFFLES_CLINIC_EMAIL", default="care@truffles-veins.example"),
     "address": env.str("TRUFFLES_CLINIC_ADDRESS", default="120 Harbor Street, Suite 300, Springfield"),
+    "time_zone": TIME_ZONE,
 }
+# Booking policy for online requests (minutes, hours, days); staff bookings ignore notice and horizon.
+BOOKING = {
+    "SLOT_STEP_MINUTES": env.int("TRUFFLES_SLOT_STEP_MINUTES", default=15),
+    "MIN_NOTICE_HOURS": env.int("TRUFFLES_MIN_NOTICE_HOURS", default=24),
+    "HORIZON_DAYS": env.int("TRUFFLES_HORIZON_DAYS", default=60),
+    # Anti-abuse: submissions per client address per hour and per email per day, open requests per patient.
+    "RATE_PER_ADDRESS_PER_HOUR": env.int("TRUFFLES_RATE_PER_ADDRESS_PER_HOUR", default=10),
+    "RATE_PER_EMAIL_PER_DAY": env.int("TRUFFLES_RATE_PER_EMAIL_PER_DAY", default=5),
+    "MAX_OPEN_REQUESTS_PER_PATIENT": env.int("TRUFFLES_MAX_OPEN_REQUESTS_PER_PATIENT", default=2),
+    "PRIVACY_NOTICE_VERSION": env.str("TRUFFLES_PRIVACY_NOTICE_VERSION", default="2026-11"),
+}
+PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
+
 SITE_URL = env.str("TRUFFLES_SITE_URL", default="http://127.0.0.1:8000")

@@ -14,6 +14,7 @@ admin.site.index_title = "Clinic administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy, name="privacy"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",

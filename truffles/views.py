@@ -17,6 +17,11 @@ def home(request):
 
 
 @require_GET
+def privacy(request):
+    return render(request, "privacy.html", {"privacy_version": settings.BOOKING["PRIVACY_NOTICE_VERSION"]})
+
+
+@require_GET
 @never_cache
 def healthz(request):
     try:

@@ -1,1 +1,118 @@
 """Fixtures for appointment tests; registered in tests/conftest.py."""
+
+import importlib
+import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from appointments.models import Location, Provider, VisitType, WorkingHours
+from articles.models import RiskFactor
+
+CLINIC_ZONE = ZoneInfo("America/New_York")
+
+
+def next_weekday(start: date, weekday: int = 0) -> date:
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=CLINIC_ZONE)
+
+
+@pytest.fixture
+def clinic(db):
+    """One location, two specialists working weekdays 9:00–12:30 and 13:30–17:00."""
+    location = Location.objects.create(
+        name="Harbor Street clinic", address="120 Harbor Street", phone="(555) 010-2030", email="care@example.com"
+    )
+    vein = VisitType.objects.create(
+        name="Vein evaluation", slug="vein-evaluation", duration=timedelta(minutes=45),
+        buffer_after=timedelta(minutes=15), position=0,
+    )
+    rls = VisitType.objects.create(
+        name="RLS consultation", slug="rls-consultation", duration=timedelta(minutes=30), position=1
+    )
+    staff_only = VisitType.objects.create(
+        name="Follow-up", slug="follow-up", duration=timedelta(minutes=20), bookable_online=False, position=2
+    )
+    marsh = Provider.objects.create(name="Dr. Elena Marsh", credentials="MD")
+    okafor = Provider.objects.create(name="Dr. Samuel Okafor", credentials="MD")
+    marsh.visit_types.set([vein, rls, staff_only])
+    okafor.visit_types.set([vein])
+    for provider in (marsh, okafor):
+        for weekday in range(5):
+            WorkingHours.objects.create(
+                provider=provider, location=location, weekday=weekday, starts_at=time(9), ends_at=time(12, 30)
+            )
+            WorkingHours.objects.create(
+                provider=provider, location=location, weekday=weekday, starts_at=time(13, 30), ends_at=time(17)
+            )
+    return {"location": location, "vein": vein, "rls": rls, "staff_only": staff_only, "marsh": marsh, "okafor": okafor}
+
+
+@pytest.fixture
+def risk_factors(db):
+    """The seeded risk factors (re-seeded: transactional browser tests flush the tables)."""
+    importlib.import_module("articles.migrations.0003_seed_risk_factors").seed(apps, None)
+    return {factor.slug: factor for factor in RiskFactor.objects.all()}
+
+
+@pytest.fixture
+def booking_day():
+    """A Monday far enough ahead for the 24-hour notice, inside the 60-day window."""
+    return next_weekday(timezone.localdate() + timedelta(days=3), 0)
+
+
+@pytest.fixture
+def open_slot(clinic, booking_day):
+    return {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, 9)}
+
+
+@pytest.fixture
+def patient_form():
+    """What a patient types into the details form, as POST data."""
+
+    def build(**overrides):
+        data = {
+            "first_name": "Maria",
+            "last_name": "Lopez",
+            "date_of_birth": "1971-04-23",
+            "email": "maria.lopez@example.com",
+            "phone": "(201) 555-0123",
+            "preferred_contact": "phone",
+            "is_new_patient": "true",
+            "insurance_carrier": "Acme Health",
+            "reasons": ["rls"],
+            "rls_urge_to_move": "on",
+            "rls_worse_at_rest": "on",
+            "rls_relieved_by_movement": "on",
+            "rls_worse_evening": "on",
+            "notes": "My legs keep me awake.",
+            "urgent_one_leg": "no",
+            "urgent_breathing": "no",
+            "consent": "on",
+            "website": "",
+            "submission_token": str(uuid.uuid4()),
+        }
+        data.update(overrides)
+        return {key: value for key, value in data.items() if value is not None}
+
+    return build
+
+
+@pytest.fixture
+def slot_post(patient_form):
+    """POST data for the details form: the chosen slot plus the patient's answers."""
+
+    def build(slot, **overrides):
+        data = patient_form(**overrides)
+        data.update(
+            visit_type=slot["visit_type"].slug, provider=str(slot["provider"].pk), start=slot["start"].isoformat()
+        )
+        return data
+
+    return build

@@ -11,4 +11,4 @@ class Command(BaseCommand):
 
 
 # Each loader is idempotent on its own; `make run` and `make serve` call this one entry point.
-DEMO_COMMANDS: list[str] = ["load_articles"]
+DEMO_COMMANDS: list[str] = ["load_articles", "load_demo_schedule"]

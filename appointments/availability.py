@@ -1,0 +1,196 @@
+"""Free appointment times: working hours minus closures minus booked time.
+
+`free_slots` is pure (plain values in, slots out) so it is fast and easy to test;
+`find_slots` loads what it needs in a fixed number of queries and calls it.
+Times are built from wall-clock times in the clinic's zone, so a 9:00 block is
+9:00 local on both sides of a daylight-saving change.
+"""
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Block:
+    """A provider's working block on one weekday."""
+
+    provider_id: int
+    provider_name: str
+    location_id: int
+    weekday: int
+    starts_at: time
+    ends_at: time
+
+
+@dataclass(frozen=True)
+class Slot:
+    provider_id: int
+    provider_name: str
+    location_id: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Policy:
+    step: timedelta
+    earliest: datetime
+    latest: datetime
+
+    @classmethod
+    def for_patients(cls, now=None):
+        now = now or timezone.now()
+        booking = settings.BOOKING
+        return cls(
+            step=timedelta(minutes=booking["SLOT_STEP_MINUTES"]),
+            earliest=now + timedelta(hours=booking["MIN_NOTICE_HOURS"]),
+            latest=now + timedelta(days=booking["HORIZON_DAYS"]),
+        )
+
+    @classmethod
+    def for_staff(cls, now=None):
+        """Staff may book at short notice and further ahead, but never in the past."""
+        now = now or timezone.now()
+        return cls(
+            step=timedelta(minutes=settings.BOOKING["SLOT_STEP_MINUTES"]),
+            earliest=now,
+            latest=now + timedelta(days=366),
+        )
+
+
+class Intervals:
+    """Sorted, non-overlapping busy intervals for fast overlap tests."""
+
+    def __init__(self, intervals):
+        merged = []
+        for start, end in sorted(intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [start for start, _ in merged]
+        self.ends = [end for _, end in merged]
+
+    def overlaps(self, start, end) -> bool:
+        # The first interval that ends after `start` is the only one that can overlap.
+        index = bisect_right(self.ends, start)
+        return index < len(self.starts) and self.starts[index] < end
+
+
+def free_slots(
+    *,
+    blocks,
+    first_day: date,
+    days: int,
+    duration: timedelta,
+    buffer: timedelta,
+    policy: Policy,
+    busy: dict,
+    closures: dict,
+    clinic_closures,
+    zone: ZoneInfo,
+):
+    """Every free slot, ordered by start then provider.
+
+    busy: provider id -> [(start, busy_until)] of active appointments.
+    closures: provider id -> [(start, end)]; clinic_closures: [(start, end)] for everyone.
+    """
+    blocks_by_weekday = {}
+    for block in blocks:
+        blocks_by_weekday.setdefault(block.weekday, []).append(block)
+    clinic_closed = Intervals(clinic_closures)
+    busy_by_provider = {pid: Intervals(spans) for pid, spans in busy.items()}
+    closed_by_provider = {pid: Intervals(spans) for pid, spans in closures.items()}
+    empty = Intervals([])
+
+    slots = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        for block in blocks_by_weekday.get(day.weekday(), []):
+            taken = busy_by_provider.get(block.provider_id, empty)
+            closed = closed_by_provider.get(block.provider_id, empty)
+            block_end = datetime.combine(day, block.ends_at, tzinfo=zone)
+            wall = datetime.combine(day, block.starts_at)
+            while True:
+                start = wall.replace(tzinfo=zone)
+                end = start + duration
+                if end > block_end:
+                    break
+                wall += policy.step
+                if start < policy.earliest or start > policy.latest:
+                    continue
+                if clinic_closed.overlaps(start, end) or closed.overlaps(start, end):
+                    continue
+                if taken.overlaps(start, end + buffer):
+                    continue
+                slots.append(Slot(block.provider_id, block.provider_name, block.location_id, start, end))
+    slots.sort(key=lambda slot: (slot.start, slot.provider_id))
+    return slots
+
+
+def find_slots(visit_type, first_day: date, days: int, provider=None, policy=None, ignore=None):
+    """Load the schedule for the window in three queries, whatever its size, and compute the free slots."""
+    from appointments.models import Appointment, Closure, WorkingHours
+
+    policy = policy or Policy.for_patients()
+    zone = ZoneInfo(settings.TIME_ZONE)
+    window_start = datetime.combine(first_day, time.min, tzinfo=zone)
+    window_end = datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone)
+
+    hours = WorkingHours.objects.filter(provider__active=True, provider__visit_types=visit_type)
+    if provider is not None:
+        hours = hours.filter(provider=provider)
+    columns = ["provider_id", "provider__name", "location_id", "weekday", "starts_at", "ends_at"]
+    blocks = [Block(*values) for values in hours.values_list(*columns)]
+    if not blocks:
+        return []
+    provider_ids = {block.provider_id for block in blocks}
+
+    busy = {}
+    for pid, start, until in (
+        Appointment.objects.active()
+        .overlapping(window_start, window_end + visit_type.duration + visit_type.buffer_after)
+        .filter(provider_id__in=provider_ids)
+        .exclude(pk=ignore)
+        .values_list("provider_id", "starts_at", "busy_until")
+    ):
+        busy.setdefault(pid, []).append((start, until))
+
+    closures, clinic_closures = {}, []
+    for pid, start, end in Closure.objects.overlapping(window_start, window_end).values_list(
+        "provider_id", "starts_at", "ends_at"
+    ):
+        if pid is None:
+            clinic_closures.append((start, end))
+        else:
+            closures.setdefault(pid, []).append((start, end))
+
+    return free_slots(
+        blocks=blocks,
+        first_day=first_day,
+        days=days,
+        duration=visit_type.duration,
+        buffer=visit_type.buffer_after,
+        policy=policy,
+        busy=busy,
+        closures=closures,
+        clinic_closures=clinic_closures,
+        zone=zone,
+    )
+
+
+def is_free(visit_type, provider, start: datetime, policy=None, ignore=None) -> bool:
+    """Is `start` one of the provider's free slots for this visit type right now?
+
+    `ignore` leaves one appointment out, so an appointment can move to a time overlapping its own.
+    """
+    local_day = timezone.localtime(start, ZoneInfo(settings.TIME_ZONE)).date()
+    return any(
+        slot.start == start and slot.provider_id == provider.pk
+        for slot in find_slots(visit_type, local_day, 1, provider=provider, policy=policy, ignore=ignore)
+    )

@@ -1,0 +1,174 @@
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from appointments.models import Appointment, Provider, VisitType
+from articles.models import RiskFactor
+
+YES_NO = [("no", "No"), ("yes", "Yes")]
+
+
+class SlotSearchForm(forms.Form):
+    """Step 1: what kind of visit, with whom (optional), which week."""
+
+    visit_type = forms.ModelChoiceField(
+        queryset=VisitType.objects.filter(bookable_online=True),
+        to_field_name="slug",
+        empty_label=None,
+        widget=forms.RadioSelect,
+        label="Type of visit",
+        error_messages={"invalid_choice": "Choose one of the visit types listed."},
+    )
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.filter(active=True),
+        required=False,
+        empty_label="Any specialist (earliest times)",
+        label="Specialist",
+        error_messages={"invalid_choice": "Choose one of the specialists listed."},
+    )
+    week = forms.DateField(required=False, widget=forms.HiddenInput)
+    source = forms.SlugField(required=False, widget=forms.HiddenInput)
+
+
+class AppointmentRequestForm(forms.ModelForm):
+    """Step 2: who the patient is and what bothers them. Nothing is saved unless all is valid."""
+
+    reasons = forms.MultipleChoiceField(
+        choices=Appointment.Reason.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="What would you like us to look at?",
+        error_messages={"required": "Choose at least one reason for your visit."},
+    )
+    risk_factors = forms.ModelMultipleChoiceField(
+        queryset=RiskFactor.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Do any of these apply to you?",
+    )
+    is_new_patient = forms.TypedChoiceField(
+        choices=[("true", "New to the clinic"), ("false", "I have been here before")],
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+        label="Have you visited us before?",
+        error_messages={"required": "Tell us whether you have visited us before."},
+    )
+    urgent_one_leg = forms.ChoiceField(
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        label="Right now, do you have sudden swelling, pain, warmth or redness in one leg?",
+        error_messages={"required": "Please answer this safety question."},
+    )
+    urgent_breathing = forms.ChoiceField(
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        label="Right now, do you have sudden shortness of breath or chest pain?",
+        error_messages={"required": "Please answer this safety question."},
+    )
+    consent = forms.BooleanField(
+        label="I have read the privacy notice and agree that the clinic stores these details to arrange my visit.",
+        error_messages={"required": "We can only accept your request once you agree to the privacy notice."},
+    )
+    # Honeypot: hidden from people, tempting to bots. Filled in means not a person.
+    website = forms.CharField(required=False, label="Leave this field empty")
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "first_name", "last_name", "date_of_birth", "guardian_name", "email", "phone",
+            "preferred_contact", "is_new_patient", "insurance_carrier", "reasons",
+            "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening",
+            "risk_factors", "notes",
+        ]
+        labels = {
+            "first_name": "First name",
+            "last_name": "Last name",
+            "date_of_birth": "Date of birth",
+            "guardian_name": "Parent or guardian's full name",
+            "email": "Email",
+            "phone": "Phone number",
+            "preferred_contact": "How should we contact you?",
+            "insurance_carrier": "Insurance carrier (optional)",
+            "rls_urge_to_move": "An urge to move my legs, often with uncomfortable feelings in them",
+            "rls_worse_at_rest": "It starts or gets worse when I sit or lie still",
+            "rls_relieved_by_movement": "Walking or stretching eases it, at least while I keep moving",
+            "rls_worse_evening": "It is worse in the evening or at night",
+            "notes": "Anything else you would like us to know? (optional)",
+        }
+        help_texts = {
+            "guardian_name": "Needed when the patient is under 18.",
+            "phone": "We call or text this number to confirm your time.",
+            "notes": "Up to 1,000 characters. Please do not include card or insurance numbers.",
+        }
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+            "preferred_contact": forms.RadioSelect,
+            "notes": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+        error_messages = {
+            "first_name": {"required": "Enter your first name."},
+            "last_name": {"required": "Enter your last name."},
+            "date_of_birth": {
+                "required": "Enter your date of birth.",
+                "invalid": "Enter your date of birth as a date, for example 1980-04-23.",
+            },
+            "email": {
+                "required": "Enter your email address.",
+                "invalid": "Enter an email address like name@example.com.",
+            },
+            "phone": {
+                "required": "Enter a phone number we can reach you on.",
+                "invalid": "Enter a valid phone number, for example (201) 555-0123.",
+            },
+            "notes": {"max_length": "Keep your note under 1,000 characters (it has %(show_value)d)."},
+        }
+
+    RLS_FIELDS = ["rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["risk_factors"].label_from_instance = lambda factor: factor.patient_label
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+
+    @property
+    def has_urgent_signs(self) -> bool:
+        return "yes" in (self.data.get("urgent_one_leg"), self.data.get("urgent_breathing"))
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website", "").strip())
+
+    def clean_first_name(self):
+        return self.cleaned_data["first_name"].strip()
+
+    def clean_last_name(self):
+        return self.cleaned_data["last_name"].strip()
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born > today:
+            raise forms.ValidationError("Your date of birth cannot be in the future.")
+        if born < date(today.year - 120, 1, 1):
+            raise forms.ValidationError("Check the year of your date of birth.")
+        return born
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        born = cleaned.get("date_of_birth")
+        if born:
+            today = timezone.localdate()
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            if age < 18 and not cleaned.get("guardian_name", "").strip():
+                self.add_error(
+                    "guardian_name", "Patients under 18 need a parent or guardian: enter their full name."
+                )
+        return cleaned

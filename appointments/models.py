@@ -1,0 +1,330 @@
+import secrets
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import Func, Q
+from django.urls import reverse
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+
+# Letters and digits a patient will not confuse when reading a code over the phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    return "TVS-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def new_manage_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = models.DateTimeField()
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=120)
+    address = models.TextField()
+    phone = models.CharField(max_length=40)
+    email = models.EmailField()
+
+    def __str__(self):
+        return self.name
+
+
+class VisitType(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.TextField(blank=True)
+    duration = models.DurationField(help_text="Length of the visit, e.g. 00:45:00.")
+    buffer_after = models.DurationField(
+        default=timedelta(0), help_text="Time kept free after the visit for notes and cleaning."
+    )
+    bookable_online = models.BooleanField(default=True, help_text="Off: staff can book it, patients cannot.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration__gt=timedelta(0)), name="visit_type_positive_duration"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def duration_minutes(self) -> int:
+        return int(self.duration.total_seconds() // 60)
+
+
+class ProviderQuerySet(models.QuerySet):
+    def offering(self, visit_type):
+        return self.filter(active=True, visit_types=visit_type)
+
+
+class Provider(models.Model):
+    name = models.CharField(max_length=120)
+    credentials = models.CharField(max_length=60, blank=True, help_text="e.g. MD, RPVI")
+    bio = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    visit_types = models.ManyToManyField(VisitType, related_name="providers", blank=True)
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
+class WorkingHours(models.Model):
+    """One block of a provider's week at a location; several blocks a day make breaks."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+
+    class Meta:
+        ordering = ["provider", "weekday", "starts_at"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="hours_end_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class ClosureQuerySet(models.QuerySet):
+    def overlapping(self, start, end):
+        return self.filter(starts_at__lt=end, ends_at__gt=start)
+
+
+class Closure(models.Model):
+    """Time nobody (or one provider) can be booked: holidays, training, time off."""
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="closures",
+        help_text="Leave empty to close the whole clinic.",
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200)
+
+    objects = ClosureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="closure_end_after_start"),
+        ]
+
+    def __str__(self):
+        who = self.provider.name if self.provider_id else "Whole clinic"
+        return f"{who}: {self.reason}"
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        """Appointments that hold their time: requested or confirmed."""
+        return self.filter(status__in=Appointment.ACTIVE_STATUSES)
+
+    def overlapping(self, start, end):
+        return self.filter(starts_at__lt=end, busy_until__gt=start)
+
+    def open_for_patient(self, email, date_of_birth):
+        return self.active().filter(
+            email__iexact=email, date_of_birth=date_of_birth, starts_at__gte=timezone.now()
+        )
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+
+    ACTIVE_STATUSES = [Status.REQUESTED, Status.CONFIRMED]
+    TRANSITIONS = {
+        Status.REQUESTED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
+        Status.CONFIRMED: {Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW},
+        Status.DECLINED: set(),
+        Status.CANCELLED: set(),
+        Status.COMPLETED: set(),
+        Status.NO_SHOW: set(),
+    }
+
+    class ContactMethod(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        EMAIL = "email", "Email"
+        TEXT = "text", "Text message"
+
+    class Reason(models.TextChoices):
+        RLS = "rls", "Restless legs symptoms"
+        VARICOSE = "varicose", "Varicose veins"
+        SWELLING = "swelling", "Leg swelling"
+        PAIN = "pain", "Leg pain or heaviness"
+        SPIDER = "spider", "Spider veins"
+        OTHER = "other", "Something else"
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    manage_token = models.CharField(max_length=40, unique=True, default=new_manage_token, editable=False)
+    submission_token = models.UUIDField(
+        unique=True, null=True, blank=True, editable=False,
+        help_text="Set by the online form so a resubmitted form creates one appointment.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    status_reason = models.TextField(blank=True, help_text="Why it was declined or cancelled; shown to the patient.")
+
+    visit_type = models.ForeignKey(VisitType, on_delete=models.PROTECT, related_name="appointments")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    busy_until = models.DateTimeField(help_text="End plus the visit type's buffer: the provider is busy until then.")
+
+    # Patient
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    email = models.EmailField()
+    phone = PhoneNumberField()
+    preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices, default=ContactMethod.PHONE)
+    is_new_patient = models.BooleanField(default=True)
+    insurance_carrier = models.CharField(max_length=120, blank=True)
+    guardian_name = models.CharField(max_length=200, blank=True, help_text="Required for patients under 18.")
+
+    # Intake
+    reasons = models.JSONField(default=list, blank=True, help_text="Keys of Appointment.Reason.")
+    rls_urge_to_move = models.BooleanField(default=False)
+    rls_worse_at_rest = models.BooleanField(default=False)
+    rls_relieved_by_movement = models.BooleanField(default=False)
+    rls_worse_evening = models.BooleanField(default=False)
+    risk_factors = models.ManyToManyField("articles.RiskFactor", related_name="appointments", blank=True)
+    notes = models.TextField(blank=True, max_length=1000)
+    source_article = models.ForeignKey(
+        "articles.Article", on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments"
+    )
+
+    consent_version = models.CharField(max_length=20)
+    consented_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["status", "starts_at"]),
+            models.Index(fields=["starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(busy_until__gte=models.F("ends_at")), name="appointment_busy_covers_visit"
+            ),
+            # The guarantee: one provider is never booked twice for overlapping time.
+            ExclusionConstraint(
+                name="appointment_no_double_booking",
+                expressions=[
+                    (TsTzRange("starts_at", "busy_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                    ("provider", RangeOperators.EQUAL),
+                ],
+                condition=Q(status__in=["requested", "confirmed"]),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.first_name} {self.last_name}"
+
+    def get_absolute_url(self):
+        return reverse("appointments:manage", args=[self.manage_token])
+
+    @property
+    def patient_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+    def can_change_to(self, status) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    def can_be_cancelled_by_patient(self) -> bool:
+        return self.is_active and self.starts_at > timezone.now()
+
+    def age_on(self, day: date) -> int:
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    @property
+    def rls_core_features(self) -> int:
+        return sum(
+            [self.rls_urge_to_move, self.rls_worse_at_rest, self.rls_relieved_by_movement, self.rls_worse_evening]
+        )
+
+    def triage_summary(self) -> str:
+        """One line for staff: what the patient reported, and what they read before asking."""
+        labels = dict(self.Reason.choices)
+        parts = []
+        if self.reasons:
+            parts.append("reason: " + ", ".join(labels.get(key, key) for key in self.reasons))
+        if "rls" in self.reasons or self.rls_core_features:
+            parts.append(f"RLS core features {self.rls_core_features}/4")
+        factors = list(self.risk_factors.all())
+        if factors:
+            parts.append("risk factors: " + ", ".join(factor.name.lower() for factor in factors))
+        if self.source_article_id:
+            article = self.source_article
+            discussed = {f.pk for f in article.risk_factors.all()} & {f.pk for f in factors}
+            came_from = f"came from: {article.title}"
+            if discussed:
+                names = [f.name.lower() for f in factors if f.pk in discussed]
+                came_from += f" (it discusses {', '.join(names)})"
+            parts.append(came_from)
+        return "; ".join(parts) if parts else "no intake details"
+
+
+class SubmissionAttempt(models.Model):
+    """A request submitted online, kept briefly to rate-limit by client and email.
+
+    Only keyed hashes are stored, never the address or email themselves.
+    """
+
+    key = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"attempt at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def hash(cls, kind: str, value: str) -> str:
+        import hashlib
+        import hmac
+
+        message = f"{kind}:{value.strip().lower()}".encode()
+        return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()

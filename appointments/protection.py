@@ -1,0 +1,45 @@
+"""Anti-abuse for the public request form, without a CAPTCHA.
+
+Counters live in PostgreSQL (keyed hashes only), so every app-server process shares them.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from appointments.models import Appointment, SubmissionAttempt
+
+KEEP_ATTEMPTS_FOR = timedelta(days=2)
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def refusal(request, cleaned) -> str:
+    """Why this submission is refused, or "" to let it through. Records the attempt."""
+    policy = settings.BOOKING
+    now = timezone.now()
+    address_key = SubmissionAttempt.hash("address", client_address(request))
+    email_key = SubmissionAttempt.hash("email", cleaned["email"])
+    recent = SubmissionAttempt.objects.filter
+    per_address = recent(key=address_key, created_at__gte=now - timedelta(hours=1)).count()
+    if per_address >= policy["RATE_PER_ADDRESS_PER_HOUR"]:
+        return (
+            "We have received many requests from your connection in the last hour. "
+            "Please try again later or call the clinic."
+        )
+    if recent(key=email_key, created_at__gte=now - timedelta(days=1)).count() >= policy["RATE_PER_EMAIL_PER_DAY"]:
+        return "We have received several requests with this email address today. Please call the clinic to book."
+    open_requests = Appointment.objects.open_for_patient(cleaned["email"], cleaned["date_of_birth"]).count()
+    if open_requests >= policy["MAX_OPEN_REQUESTS_PER_PATIENT"]:
+        return (
+            f"You already have {open_requests} upcoming requests with us. Cancel one from its confirmation "
+            "page, or call the clinic, before requesting another."
+        )
+    SubmissionAttempt.objects.bulk_create(
+        [SubmissionAttempt(key=address_key, created_at=now), SubmissionAttempt(key=email_key, created_at=now)]
+    )
+    SubmissionAttempt.objects.filter(created_at__lt=now - KEEP_ATTEMPTS_FOR).delete()
+    return ""
