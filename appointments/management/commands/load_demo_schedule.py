@@ -24,9 +24,21 @@ PROVIDERS = [
 BLOCKS = [(time(9, 0), time(12, 30)), (time(13, 30), time(17, 0))]
 
 
-def next_christmas(today: date) -> date:
-    christmas = date(today.year, 12, 25)
-    return christmas if christmas >= today else date(today.year + 1, 12, 25)
+def thanksgiving(year: int) -> date:
+    first = date(year, 11, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 21)  # fourth Thursday
+
+
+def upcoming_holidays(today: date):
+    """The clinic's next closures: Thanksgiving, Christmas Day and New Year's Day."""
+    for year in (today.year, today.year + 1):
+        for name, day in [
+            ("New Year's Day", date(year, 1, 1)),
+            ("Thanksgiving", thanksgiving(year)),
+            ("Christmas Day", date(year, 12, 25)),
+        ]:
+            if today <= day <= today + timedelta(days=365):
+                yield f"{name} {year}", day
 
 
 class Command(BaseCommand):
@@ -67,14 +79,14 @@ class Command(BaseCommand):
                     for start, end in BLOCKS
                 )
         zone = ZoneInfo(settings.TIME_ZONE)
-        holiday = next_christmas(date.today())
-        Closure.objects.get_or_create(
-            provider=None,
-            reason=f"Christmas Day {holiday.year}",
-            defaults={
-                "starts_at": datetime.combine(holiday, time.min, tzinfo=zone),
-                "ends_at": datetime.combine(holiday + timedelta(days=1), time.min, tzinfo=zone),
-            },
-        )
+        for reason, day in upcoming_holidays(date.today()):
+            Closure.objects.get_or_create(
+                provider=None,
+                reason=reason,
+                defaults={
+                    "starts_at": datetime.combine(day, time.min, tzinfo=zone),
+                    "ends_at": datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
+                },
+            )
         if options["verbosity"]:
-            self.stdout.write("Demo schedule ready: 1 location, 2 specialists, weekday hours, 1 holiday.")
+            self.stdout.write("Demo schedule ready: 1 location, 2 specialists, weekday hours, holidays closed.")

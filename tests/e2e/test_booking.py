@@ -1,0 +1,146 @@
+"""A patient on a phone goes from an article to a sent request with the keyboard alone."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from appointments.models import Appointment
+from tests.appointments.fixtures import local
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def tab_to(page, locator, limit=250):
+    """Press Tab until `locator` has the focus, as a keyboard user would."""
+    target = locator.element_handle()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"Could not reach {locator} with the Tab key")
+
+
+def type_into(page, label, text):
+    tab_to(page, page.get_by_label(label, exact=True))
+    page.keyboard.type(text)
+
+
+def tick(page, label):
+    tab_to(page, page.get_by_label(label, exact=True))
+    page.keyboard.press("Space")
+
+
+def test_patient_books_from_the_article_with_the_keyboard_only(page, axe, risk_factors, rls_article, clinic):
+    page.goto(rls_article.get_absolute_url())
+    tab_to(page, page.get_by_role("link", name="Request a vein evaluation").last)
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r"/appointments/request/\?from="))
+    assert page.get_by_text(rls_article.title).first.is_visible()
+    axe(page)
+    tab_to(page, page.locator(".slot-list a").first)
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r"/appointments/request/details/"))
+    axe(page)
+    type_into(page, "First name*", "Maria")
+    type_into(page, "Last name*", "Lopez")
+    tab_to(page, page.get_by_label("Date of birth*"))
+    page.keyboard.type("04231971")
+    type_into(page, "Email*", "maria@example.com")
+    type_into(page, "Phone number*", "2015550123")
+    tick(page, "Phone call")
+    tick(page, "New to the clinic")
+    tick(page, "Restless legs symptoms")
+    tick(page, "It is worse in the evening or at night")
+    tick(page, risk_factors["iron-deficiency"].patient_label)
+    for question in ("urgent_one_leg", "urgent_breathing"):
+        tab_to(page, page.locator(f"#id_{question}_0"))  # "No"
+        page.keyboard.press("Space")
+    tab_to(page, page.locator("#id_consent"))
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_role("button", name="Send my request"))
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r"/appointments/manage/"))
+    heading = page.get_by_role("heading", level=1)
+    assert heading.inner_text() == "We have your request"
+    reference = page.locator(".reference").inner_text()
+    assert re.fullmatch(r"TVS-[2-9A-HJ-NP-Z]{6}", reference)
+    appointment = Appointment.objects.get(reference=reference)
+    assert appointment.source_article == rls_article
+    assert appointment.rls_worse_evening
+    assert "iron deficiency" in appointment.triage_summary()
+    axe(page)
+
+
+def test_second_patient_racing_for_a_slot_sees_alternatives_with_details_intact(
+    page, axe, clinic, booking_day, slot_post
+):
+    slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, 9)}
+    start = slot["start"].isoformat().replace("+", "%2B")
+    page.goto(f"/appointments/request/details/?visit_type=vein-evaluation&provider={clinic['marsh'].pk}&start={start}")
+    page.get_by_label("First name*", exact=True).fill("Second")
+    page.get_by_label("Last name*", exact=True).fill("Patient")
+    page.get_by_label("Date of birth*").fill("1980-02-01")
+    page.get_by_label("Email*", exact=True).fill("second@example.com")
+    page.get_by_label("Phone number*", exact=True).fill("(201) 555-0199")
+    page.get_by_label("New to the clinic").check()
+    page.get_by_label("Varicose veins").check()
+    page.get_by_label("Anything else you would like us to know? (optional)").fill("Aching after work.")
+    page.locator("#id_urgent_one_leg_0").check()
+    page.locator("#id_urgent_breathing_0").check()
+    page.locator("#id_consent").check()
+
+    # Meanwhile another patient sends a request for the same time and wins.
+    first = Client().post("/appointments/request/details/", slot_post(slot, email="first@example.com"))
+    assert first.status_code == 302
+
+    page.get_by_role("button", name="Send my request").click()
+    alert = page.get_by_role("alert").filter(has_text="that time was just taken")
+    assert alert.is_visible()
+    assert page.get_by_label("First name*", exact=True).input_value() == "Second"
+    assert page.get_by_label("Email*", exact=True).input_value() == "second@example.com"
+    assert page.get_by_label("Varicose veins").is_checked()
+    notes = page.get_by_label("Anything else you would like us to know? (optional)")
+    assert notes.input_value() == "Aching after work."
+    axe(page)
+
+    alert.get_by_role("button").first.click()
+    page.wait_for_url("**/appointments/manage/**")
+    assert page.get_by_role("heading", level=1).inner_text() == "We have your request"
+    second = Appointment.objects.get(email="second@example.com")
+    assert second.starts_at != slot["start"] or second.provider != clinic["marsh"]
+    assert Appointment.objects.count() == 2
+
+
+def test_urgent_signs_show_emergency_guidance(page, axe, clinic, booking_day):
+    start = local(booking_day, 10).isoformat().replace("+", "%2B")
+    page.goto(f"/appointments/request/details/?visit_type=vein-evaluation&provider={clinic['marsh'].pk}&start={start}")
+    page.locator("#id_urgent_one_leg_1").check()  # "Yes"
+    page.get_by_role("button", name="Send my request").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Please get urgent medical care now"
+    assert page.get_by_role("link", name="Call 911").get_attribute("href") == "tel:911"
+    assert not Appointment.objects.exists()
+    axe(page)
+
+
+def test_patient_cancels_and_moves_from_the_confirmation_page(page, axe, clinic, booking_day, slot_post):
+    slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, 9)}
+    location = Client().post("/appointments/request/details/", slot_post(slot))["Location"]
+    page.goto(location)
+    axe(page)
+
+    page.get_by_role("link", name="Choose a different time").click()
+    axe(page)
+    page.locator(".slot-list a").nth(2).click()
+    axe(page)
+    page.get_by_role("button", name="Move to this time").click()
+    assert page.get_by_text("has moved to the new time").is_visible()
+
+    page.get_by_role("link", name="Cancel this appointment").click()
+    axe(page)
+    page.get_by_role("button", name="Yes, cancel it").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "This appointment is cancelled"
+    assert Appointment.objects.get().status == Appointment.Status.CANCELLED
