@@ -131,6 +131,8 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Optional in the database only so the retention job can erase it.
+        self.fields["date_of_birth"].required = True
         self.fields["risk_factors"].label_from_instance = lambda factor: factor.patient_label
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})

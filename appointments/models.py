@@ -206,7 +206,7 @@ class Appointment(models.Model):
     # Patient
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(null=True, blank=True)
     email = models.EmailField()
     phone = PhoneNumberField()
     preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices, default=ContactMethod.PHONE)
@@ -228,6 +228,9 @@ class Appointment(models.Model):
 
     consent_version = models.CharField(max_length=20)
     consented_at = models.DateTimeField()
+    erased_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the retention job erased the patient's details."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -235,6 +238,12 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["starts_at"]
+        permissions = [
+            ("view_schedule", "Can view the day and week schedule"),
+            ("triage_appointment", "Can confirm, decline and cancel requests"),
+            ("record_attendance", "Can mark appointments completed or no-show"),
+            ("export_appointment", "Can export appointments as CSV"),
+        ]
         indexes = [
             models.Index(fields=["status", "starts_at"]),
             models.Index(fields=["starts_at"]),
