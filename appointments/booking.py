@@ -114,8 +114,11 @@ def cancel_by_patient(appointment: Appointment) -> Appointment:
     return change_status(appointment, Appointment.Status.CANCELLED, "Cancelled by the patient online.")
 
 
-def reschedule(appointment: Appointment, slot: SlotChoice, policy=None) -> Appointment:
-    """Move an active appointment to a new free time, under the same no-overlap guarantee."""
+def reschedule(appointment: Appointment, slot: SlotChoice, policy=None, keep_status=False) -> Appointment:
+    """Move an active appointment to a new free time, under the same no-overlap guarantee.
+
+    A patient's move goes back to "requested" for staff to confirm; staff moves keep the status.
+    """
     try:
         with transaction.atomic():
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -128,7 +131,8 @@ def reschedule(appointment: Appointment, slot: SlotChoice, policy=None) -> Appoi
             locked.starts_at = slot.start
             locked.ends_at = slot.end
             locked.busy_until = slot.busy_until
-            locked.status = Appointment.Status.REQUESTED
+            if not keep_status:
+                locked.status = Appointment.Status.REQUESTED
             locked.save()
     except IntegrityError as error:
         if _violates(error, NO_DOUBLE_BOOKING):

@@ -27,3 +27,12 @@ def test_demo_schedule_offers_times_in_the_coming_weeks(db):
 def test_thanksgiving_is_the_fourth_thursday_of_november():
     assert thanksgiving(2026) == date(2026, 11, 26)
     assert thanksgiving(2027) == date(2027, 11, 25)
+
+
+def test_public_holidays_close_the_clinic_once(db):
+    call_command("add_holidays", "--year", "2027", verbosity=0)
+    call_command("add_holidays", "--year", "2027", verbosity=0)
+    july_fourth = Closure.objects.filter(reason="Public holiday: Independence Day")
+    assert july_fourth.count() == 1
+    assert july_fourth.get().provider is None
+    assert Closure.objects.count() >= 10

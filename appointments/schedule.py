@@ -1,0 +1,55 @@
+"""The day and week schedule staff print and work from: one column per provider."""
+
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from appointments.models import Appointment, Closure, Provider
+
+
+def build_schedule(day, span="day"):
+    """Appointments and closures for a day (or the Monday-to-Sunday week around it), by provider.
+
+    Three queries whatever the number of appointments.
+    """
+    first = day - timedelta(days=day.weekday()) if span == "week" else day
+    days = [first + timedelta(days=offset) for offset in range(7 if span == "week" else 1)]
+    start = timezone.make_aware(datetime.combine(days[0], time.min))
+    end = timezone.make_aware(datetime.combine(days[-1] + timedelta(days=1), time.min))
+
+    providers = list(Provider.objects.filter(active=True))
+    appointments = (
+        Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
+        .exclude(status__in=[Appointment.Status.CANCELLED, Appointment.Status.DECLINED])
+        .select_related("visit_type")
+        .only("pk", "reference", "status", "starts_at", "ends_at", "first_name", "last_name", "provider_id",
+              "visit_type__name", "erased_at")
+        .order_by("starts_at")
+    )
+    closures = list(Closure.objects.overlapping(start, end).select_related("provider"))
+
+    cells = {(d, p.pk): [] for d in days for p in providers}
+    for appointment in appointments:
+        key = (timezone.localdate(appointment.starts_at), appointment.provider_id)
+        if key in cells:
+            cells[key].append(appointment)
+    rows = []
+    for d in days:
+        day_start = timezone.make_aware(datetime.combine(d, time.min))
+        day_end = day_start + timedelta(days=1)
+        closed = [c for c in closures if c.starts_at < day_end and c.ends_at > day_start]
+        rows.append(
+            {
+                "date": d,
+                "columns": [
+                    {
+                        "provider": p,
+                        "appointments": cells[(d, p.pk)],
+                        "closures": [c for c in closed if c.provider_id in (None, p.pk)],
+                    }
+                    for p in providers
+                ],
+            }
+        )
+    title = f"Schedule, week of {days[0]:%a %d %b %Y}" if span == "week" else f"Schedule, {day:%A %d %B %Y}"
+    return {"title": title, "providers": providers, "rows": rows, "days": days}

@@ -1,0 +1,30 @@
+"""Forms for staff working in the admin: booking a patient who calls."""
+
+from django import forms
+from django.utils import timezone
+
+from appointments.forms import AppointmentRequestForm
+from appointments.models import Provider, VisitType
+
+
+class SlotPickForm(forms.Form):
+    visit_type = forms.ModelChoiceField(queryset=VisitType.objects.all(), label="Visit type")
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.filter(active=True), required=False, empty_label="Any specialist"
+    )
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+
+
+class PhoneBookingForm(AppointmentRequestForm):
+    """The patient form without the online-only parts: staff ask the safety questions aloud."""
+
+    consent = forms.BooleanField(
+        label="The patient agreed to the privacy notice on the phone.",
+        error_messages={"required": "Read the privacy notice to the patient and tick this box."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("urgent_one_leg", "urgent_breathing", "website", "submission_token"):
+            del self.fields[name]
+        self.fields["reasons"].required = False

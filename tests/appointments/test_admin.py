@@ -1,0 +1,223 @@
+import csv
+import io
+import threading
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments import booking
+from appointments.models import Appointment
+from tests.appointments.fixtures import local
+
+CHANGELIST = reverse("admin:appointments_appointment_changelist")
+
+
+@pytest.fixture
+def make_appointment(clinic, booking_day):
+    def make(hour=9, minute=0, day=None, status=Appointment.Status.REQUESTED, provider="marsh", **fields):
+        start = local(day or booking_day, hour, minute)
+        visit = clinic["vein"]
+        values = {
+            "visit_type": visit, "provider": clinic[provider], "location": clinic["location"],
+            "starts_at": start, "ends_at": start + visit.duration,
+            "busy_until": start + visit.duration + visit.buffer_after,
+            "first_name": "Maria", "last_name": "Lopez", "date_of_birth": "1971-04-23",
+            "email": "maria@example.com", "phone": "+12015550123", "reasons": ["rls"],
+            "rls_urge_to_move": True, "notes": "Cannot sleep, legs jumpy.",
+            "consent_version": "2026-11", "consented_at": timezone.now(), "status": status,
+        }
+        values.update(fields)
+        return Appointment.objects.create(**values)
+
+    return make
+
+
+def run_action(client, action, appointments, reason=""):
+    data = {"action": action, "_selected_action": [a.pk for a in appointments]}
+    confirm_page = client.post(CHANGELIST, data)
+    return confirm_page, client.post(CHANGELIST, {**data, "apply": "yes", "reason": reason}, follow=True)
+
+
+def test_changelist_shows_requests_needing_triage_first(admin_client, make_appointment, booking_day):
+    make_appointment(hour=15, status=Appointment.Status.REQUESTED, last_name="Requested")
+    make_appointment(hour=9, status=Appointment.Status.CONFIRMED, last_name="Confirmed")
+    make_appointment(hour=9, day=timezone.localdate() - timedelta(days=30), status=Appointment.Status.COMPLETED,
+                     last_name="Past")
+    html = admin_client.get(CHANGELIST).content.decode()
+    assert html.index("Requested") < html.index("Confirmed") < html.index("Past")
+    assert "RLS 1/4" in html
+
+
+def test_needs_triage_filter_lists_only_requests(admin_client, make_appointment):
+    make_appointment(hour=9, last_name="Waiting")
+    make_appointment(hour=11, status=Appointment.Status.CONFIRMED, last_name="Settled")
+    html = admin_client.get(CHANGELIST, {"triage": "needed"}).content.decode()
+    assert "Waiting" in html
+    assert "Settled" not in html
+
+
+def test_staff_find_a_patient_by_the_phone_number_as_they_say_it(admin_client, make_appointment):
+    make_appointment(last_name="Caller", phone="+12015550177")
+    make_appointment(hour=11, last_name="Other", phone="+12015550100", email="other@example.com")
+    html = admin_client.get(CHANGELIST, {"q": "(201) 555-0177"}).content.decode()
+    assert "Caller" in html
+    assert "Other" not in html
+
+
+def test_confirm_asks_first_then_confirms(admin_client, make_appointment):
+    appointment = make_appointment()
+    confirm_page, result = run_action(admin_client, "mark_confirmed", [appointment])
+    assert "You are about to <strong>confirm</strong>" in confirm_page.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CONFIRMED
+    assert "Confirm: 1 appointment(s)." in result.content.decode()
+
+
+def test_decline_needs_a_reason_the_patient_will_see(admin_client, client, make_appointment):
+    appointment = make_appointment()
+    _, result = run_action(admin_client, "mark_declined", [appointment], reason="")
+    assert "Give the patient a reason" in result.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.REQUESTED
+
+    run_action(admin_client, "mark_declined", [appointment], reason="We do not treat this condition.")
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.DECLINED
+    patient_page = client.get(appointment.get_absolute_url()).content.decode()
+    assert "We do not treat this condition." in patient_page
+
+
+@pytest.mark.parametrize(
+    ("start_status", "action", "allowed"),
+    [
+        ("requested", "mark_confirmed", True),
+        ("requested", "mark_completed", False),
+        ("confirmed", "mark_completed", True),
+        ("confirmed", "mark_no_show", True),
+        ("confirmed", "mark_confirmed", False),
+        ("cancelled", "mark_confirmed", False),
+        ("completed", "mark_cancelled", False),
+        ("declined", "mark_no_show", False),
+    ],
+)
+def test_actions_only_make_valid_status_changes(admin_client, make_appointment, start_status, action, allowed):
+    appointment = make_appointment(status=start_status)
+    _, result = run_action(admin_client, action, [appointment], reason="Because.")
+    appointment.refresh_from_db()
+    changed = appointment.status != start_status
+    assert changed is allowed
+    if not allowed:
+        assert "cannot be marked" in result.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_confirming_the_same_request_at_once_one_succeeds(make_appointment):
+    appointment = make_appointment()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def confirm():
+        barrier.wait()
+        try:
+            booking.change_status(appointment, Appointment.Status.CONFIRMED)
+            outcomes.append("confirmed")
+        except booking.InvalidTransition as error:
+            outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["A confirmed appointment cannot be marked confirmed.", "confirmed"]
+
+
+def test_staff_book_a_caller_into_a_free_time(admin_client, clinic, booking_day, risk_factors):
+    url = reverse("admin:appointments_appointment_book")
+    query = {"visit_type": clinic["staff_only"].pk, "provider": clinic["marsh"].pk, "date": booking_day.isoformat()}
+    page = admin_client.get(url, query).content.decode()
+    assert "09:00 Dr. Elena Marsh" in page
+    query["slot"] = f"{clinic['marsh'].pk}@{local(booking_day, 9).isoformat()}"
+    data = {
+        "first_name": "Phone", "last_name": "Caller", "date_of_birth": "1960-01-01", "email": "c@example.com",
+        "phone": "(201) 555-0100", "preferred_contact": "phone", "is_new_patient": "false", "consent": "on",
+    }
+    response = admin_client.post(url + "?" + "&".join(f"{k}={v}" for k, v in query.items()).replace("+", "%2B"),
+                                 data)
+    assert response.status_code == HTTPStatus.FOUND
+    booked = Appointment.objects.get(last_name="Caller")
+    assert booked.status == Appointment.Status.CONFIRMED
+    assert booked.visit_type == clinic["staff_only"]
+
+
+def test_staff_move_an_appointment_under_the_same_guarantee(admin_client, make_appointment, clinic):
+    appointment = make_appointment(hour=9, status=Appointment.Status.CONFIRMED)
+    make_appointment(hour=11, email="x@example.com")
+    url = reverse("admin:appointments_appointment_move", args=[appointment.pk])
+    page = admin_client.get(url).content.decode()
+    assert "11:00 with Dr. Elena Marsh" not in page  # taken
+    new_start = appointment.starts_at + timedelta(hours=4, minutes=30)  # 13:30
+    response = admin_client.post(url, {"slot": f"{clinic['marsh'].pk}@{timezone.localtime(new_start).isoformat()}"})
+    assert response.status_code == HTTPStatus.FOUND
+    appointment.refresh_from_db()
+    assert timezone.localtime(appointment.starts_at).hour == 13
+    assert appointment.status == Appointment.Status.CONFIRMED
+
+
+def test_schedule_shows_each_providers_day(admin_client, make_appointment, booking_day, clinic):
+    make_appointment(hour=9, last_name="Morning", status=Appointment.Status.CONFIRMED)
+    make_appointment(hour=10, provider="okafor", last_name="Okafors")
+    make_appointment(hour=11, status=Appointment.Status.CANCELLED, last_name="Gone")
+    url = reverse("admin:appointments_appointment_schedule")
+    html = admin_client.get(url, {"date": booking_day.isoformat()}).content.decode()
+    assert "Dr. Elena Marsh" in html
+    assert "Dr. Samuel Okafor" in html
+    assert "Maria Morning" in html
+    assert "Maria Okafors" in html
+    assert "Gone" not in html
+    week = admin_client.get(url, {"date": booking_day.isoformat(), "span": "week"}).content.decode()
+    assert "Maria Morning" in week
+
+
+def test_admin_index_shows_what_needs_attention(admin_client, make_appointment):
+    make_appointment()
+    make_appointment(hour=11, email="b@example.com")
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "2 requests awaiting triage" in html
+
+
+def test_csv_export_has_the_selected_appointments(admin_client, make_appointment):
+    wanted = make_appointment(last_name="=HYPERLINK(evil)")
+    make_appointment(hour=11, last_name="NotSelected")
+    response = admin_client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [wanted.pk]})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "Reference"
+    assert [row[0] for row in rows[1:]] == [wanted.reference]
+    assert rows[1][8] == "'=HYPERLINK(evil)"  # neutralised for spreadsheets
+
+
+@pytest.mark.parametrize("count", [30, 300])
+def test_changelist_query_count_does_not_grow_with_appointments(
+    admin_client, clinic, count, django_assert_max_num_queries
+):
+    start = local(timezone.localdate() - timedelta(days=400), 9)
+    Appointment.objects.bulk_create(
+        Appointment(
+            visit_type=clinic["vein"], provider=clinic["marsh" if i % 2 else "okafor"], location=clinic["location"],
+            starts_at=start + timedelta(hours=i), ends_at=start + timedelta(hours=i, minutes=45),
+            busy_until=start + timedelta(hours=i, minutes=45), first_name="P", last_name=f"N{i}",
+            date_of_birth="1970-01-01", email=f"p{i}@example.com", phone="+12015550123",
+            status=Appointment.Status.COMPLETED, consent_version="t", consented_at=timezone.now(),
+            reference=f"TVS-T{i:05d}", manage_token=f"token-{i}",
+        )
+        for i in range(count)
+    )
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(CHANGELIST)
+    assert response.status_code == HTTPStatus.OK
