@@ -60,3 +60,12 @@ def test_structured_data_does_not_trip_the_content_security_policy(page, rls_art
     page.goto(rls_article.get_absolute_url())
     data = page.locator('script[type="application/ld+json"]').text_content()
     assert '"@type":"MedicalWebPage"' in data
+
+
+def test_home_page_leads_to_the_latest_articles(page, axe, clinic_articles):
+    page.goto("/")
+    latest = page.get_by_role("region", name="Latest articles")
+    expect(latest.get_by_role("heading", level=3)).to_have_count(3)
+    axe(page)
+    latest.get_by_role("link", name="Treating restless legs syndrome").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Treating restless legs syndrome")
