@@ -8,6 +8,8 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-not-used-anywhere-else")
 # Live-server tests speak plain HTTP to Chromium; the redirect itself is covered by check --deploy.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+# Admin tests sign in with force_login; tests/staff/ switch the second factor on (the production default).
+os.environ.setdefault("TRUFFLES_REQUIRE_2FA", "false")
 
 from truffles.settings import *  # noqa: E402,F403
 

@@ -5,6 +5,7 @@ and HTTPS-only cookies and headers are on. `make run` opts into development
 with DJANGO_DEBUG=true. Every variable is listed in the README.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -47,6 +48,10 @@ INSTALLED_APPS = [
     "truffles",
     "articles",
     "appointments",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -57,8 +62,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "staff.middleware.StaffSessionTimeoutMiddleware",
+    "staff.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "truffles.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "truffles.urls"
@@ -91,6 +101,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses sign-in attempts while a user and address are locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -213,3 +229,22 @@ BOOKING = {
 PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
 
 SITE_URL = env.str("TRUFFLES_SITE_URL", default="http://127.0.0.1:8000")
+
+# Staff sign-in (see "Staff accounts and two-factor login" in the README).
+# Brute-force lockout per username and client address together (django-axes).
+AXES_FAILURE_LIMIT = env.int("TRUFFLES_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("TRUFFLES_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "staff.audit.client_address"
+AXES_LOCKOUT_CALLABLE = "staff.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Second factor (TOTP) for the admin; on unless DEBUG, so production always asks for it.
+TRUFFLES_REQUIRE_2FA = env.bool("TRUFFLES_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = CLINIC["name"]
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff sessions end after this long without activity, and after this long in any case.
+TRUFFLES_STAFF_IDLE_MINUTES = env.int("TRUFFLES_STAFF_IDLE_MINUTES", default=30)
+TRUFFLES_STAFF_SESSION_HOURS = env.int("TRUFFLES_STAFF_SESSION_HOURS", default=12)
+# Retention: patient details of finished appointments are erased this many days after the visit.
+TRUFFLES_RETENTION_DAYS = env.int("TRUFFLES_RETENTION_DAYS", default=365)

@@ -1,0 +1,72 @@
+"""The audit trail of appointments: who viewed, changed or exported whose appointment.
+
+Changes are recorded by a PostgreSQL trigger (see migration 0002), so bulk `QuerySet.update()`
+calls and admin actions are caught too; it reads the acting user and client address from the
+connection's `truffles.*` settings, which `AuditContextMiddleware` sets per request and
+`acting_as()` sets for management commands. Views and exports are recorded here in Python.
+"""
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+from django.db import connection
+
+from staff.models import AuditEntry
+
+CONTEXT_KEYS = ("truffles.user_id", "truffles.username", "truffles.address")
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def set_context(user_id=None, username: str = "", address: str = "") -> None:
+    """Tell the audit trigger who is acting on this database connection (until `clear_context`)."""
+    values = ["" if user_id is None else str(user_id), username, address]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in CONTEXT_KEYS),
+            [item for pair in zip(CONTEXT_KEYS, values, strict=True) for item in pair],
+        )
+
+
+def clear_context() -> None:
+    set_context()
+
+
+@contextmanager
+def acting_as(username: str, user=None, address: str = ""):
+    """Attribute the changes made inside the block, e.g. `acting_as("command:purge_patient_data")`."""
+    set_context(user.pk if user else None, username, address)
+    try:
+        yield
+    finally:
+        clear_context()
+
+
+def _appointment_ids(appointments) -> list[int]:
+    return [getattr(item, "pk", item) for item in appointments]
+
+
+def record_access(request, action: str, appointments: Iterable) -> list[AuditEntry]:
+    """Record that the request's user viewed or exported these appointments (objects or ids)."""
+    if action not in (AuditEntry.Action.VIEW, AuditEntry.Action.EXPORT):
+        raise ValueError(f"record_access records views and exports, not {action!r}")
+    user = request.user
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            action=action,
+            appointment_id=appointment_id,
+            user_id=user.pk if user.is_authenticated else None,
+            username=user.get_username() if user.is_authenticated else "",
+            address=client_address(request),
+        )
+        for appointment_id in _appointment_ids(appointments)
+    )
+
+
+def entries_for(appointment):
+    """The appointment's audit trail, newest first (one query)."""
+    return AuditEntry.objects.filter(appointment_id=getattr(appointment, "pk", appointment)).order_by(
+        "-occurred_at", "-id"
+    )

@@ -1,0 +1,45 @@
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEntry(models.Model):
+    """Who saw, changed or exported which appointment, and from where.
+
+    Rows are written by `staff.audit.record_access` (views, exports) and by a database
+    trigger on the appointments table (creation, every change, deletion, bulk updates
+    included). A second trigger refuses UPDATE and DELETE: the trail is append-only.
+    Entries name the fields that changed; values are kept only for scheduling fields,
+    never for the patient's details or intake.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        EXPORT = "export", "Exported"
+        CREATE = "create", "Created"
+        CHANGE = "change", "Changed"
+        DELETE = "delete", "Deleted"
+
+    occurred_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # Plain integers and a copied username, so entries outlive deleted users and appointments.
+    appointment_id = models.BigIntegerField()
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True, help_text="Empty: the public website (a patient).")
+    address = models.CharField(max_length=45, blank=True, help_text="Client IP address.")
+    changed_fields = models.JSONField(default=list, blank=True)
+    changes = models.JSONField(
+        default=dict, blank=True, help_text="Old and new values of scheduling fields only; never patient details."
+    )
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["appointment_id", "-occurred_at"], name="audit_by_appointment"),
+            models.Index(fields=["-occurred_at"], name="audit_by_time"),
+            models.Index(fields=["username", "-occurred_at"], name="audit_by_user"),
+        ]
+
+    def __str__(self):
+        who = self.username or "website"
+        return f"{who} {self.get_action_display().lower()} appointment {self.appointment_id}"

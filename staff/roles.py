@@ -1,0 +1,92 @@
+"""Staff roles: each group and exactly the permissions it holds (least privilege).
+
+"app_label.*" means every permission of that app. `apply_roles()` makes the groups match
+this table exactly, so it is safe to run again (`manage.py sync_roles`, and after every migrate).
+"""
+
+from contextlib import suppress
+
+FRONT_DESK = "Front desk"
+CLINICIAN = "Clinician"
+CONTENT_EDITOR = "Content editor"
+CLINIC_MANAGER = "Clinic manager"
+
+ROLES = {
+    FRONT_DESK: [
+        "appointments.view_appointment",
+        "appointments.add_appointment",
+        "appointments.change_appointment",
+        "appointments.view_schedule",
+        "appointments.triage_appointment",
+        "appointments.view_location",
+        "appointments.view_provider",
+        "appointments.view_visittype",
+        "appointments.view_closure",
+        "appointments.view_workinghours",
+    ],
+    CLINICIAN: [
+        "appointments.view_appointment",
+        "appointments.view_schedule",
+        "appointments.record_attendance",
+        "appointments.view_provider",
+        "appointments.view_location",
+        "appointments.view_visittype",
+    ],
+    CONTENT_EDITOR: [
+        "articles.*",
+    ],
+    CLINIC_MANAGER: [
+        "appointments.*",
+        "articles.*",
+        "staff.view_auditentry",
+    ],
+}
+
+# The apps whose permissions the roles refer to; their permissions must exist before roles are applied.
+APPS = ("auth", "contenttypes", "appointments", "articles", "staff")
+
+
+class MissingPermission(LookupError):
+    pass
+
+
+def permissions_for(role: str, apps):
+    """The Permission rows a role grants, from the given app registry (historical in migrations)."""
+    Permission = apps.get_model("auth", "Permission")
+    found = []
+    for name in ROLES[role]:
+        app_label, codename = name.split(".")
+        rows = Permission.objects.filter(content_type__app_label=app_label)
+        if codename != "*":
+            rows = rows.filter(codename=codename)
+        rows = list(rows)
+        if not rows:
+            raise MissingPermission(f"Role {role!r} names {name}, which does not exist")
+        found.extend(rows)
+    return found
+
+
+def apply_roles(apps=None) -> dict[str, int]:
+    """Create the groups and set their permissions to exactly the table above; returns counts."""
+    if apps is None:
+        from django.apps import apps
+    Group = apps.get_model("auth", "Group")
+    counts = {}
+    for role in ROLES:
+        permissions = permissions_for(role, apps)
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(permissions)
+        counts[role] = len(permissions)
+    return counts
+
+
+def apply_roles_after_migrate(sender, using="default", **kwargs):
+    from django.apps import apps as global_apps
+    from django.contrib.auth.models import Group
+    from django.db import router
+
+    if not router.allow_migrate_model(using, Group):
+        return
+    # After a partial migrate (to an older state) a permission may be missing: the roles migration is unapplied too.
+    with suppress(MissingPermission):
+        apply_roles(global_apps)

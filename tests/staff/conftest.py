@@ -1,0 +1,1 @@
+from tests.staff.fixtures import *  # noqa: F403

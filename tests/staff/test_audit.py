@@ -1,0 +1,232 @@
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from appointments.models import Appointment
+from staff import audit
+from staff.admin import AuditEntryAdmin
+from staff.middleware import AuditContextMiddleware
+from staff.models import AuditEntry
+from tests.staff.fixtures import INTAKE_TEXT
+
+CHANGELIST = "/admin/staff/auditentry/"
+
+
+def staff_request(user, address="203.0.113.7"):
+    request = RequestFactory().get("/admin/appointments/appointment/", REMOTE_ADDR=address)
+    request.user = user
+    return request
+
+
+def assert_no_intake_text(entries):
+    for entry in entries:
+        stored = " ".join(
+            str(getattr(entry, field.attname)) for field in AuditEntry._meta.concrete_fields
+        )
+        for text in INTAKE_TEXT:
+            assert text not in stored, f"{text!r} was copied into audit entry {entry.pk}: {stored}"
+
+
+def test_viewing_an_appointment_is_recorded_with_user_address_and_time(make_appointment, staff_member):
+    appointment = make_appointment()
+    nurse = staff_member("Front desk")
+
+    [entry] = audit.record_access(staff_request(nurse), "view", [appointment])
+
+    entry.refresh_from_db()
+    assert (entry.action, entry.appointment_id) == ("view", appointment.pk)
+    assert (entry.user_id, entry.username, entry.address) == (nurse.pk, "front-desk", "203.0.113.7")
+    assert entry.occurred_at.utcoffset().total_seconds() == 0
+    assert_no_intake_text([entry])
+
+
+def test_an_export_records_one_entry_per_appointment(make_appointment, staff_member, clinic):
+    first = make_appointment()
+    second = make_appointment(provider=clinic["okafor"])
+    manager = staff_member("Clinic manager")
+
+    audit.record_access(staff_request(manager), "export", Appointment.objects.all())
+
+    exported = AuditEntry.objects.filter(action="export")
+    assert sorted(exported.values_list("appointment_id", flat=True)) == sorted([first.pk, second.pk])
+    assert set(exported.values_list("username", flat=True)) == {"clinic-manager"}
+    assert_no_intake_text(exported)
+
+
+def test_record_access_accepts_ids_and_refuses_other_actions(make_appointment, staff_member):
+    appointment = make_appointment()
+    request = staff_request(staff_member("Clinician"))
+
+    audit.record_access(request, "view", [appointment.pk])
+
+    assert audit.entries_for(appointment).first().action == "view"
+    with pytest.raises(ValueError, match="views and exports"):
+        audit.record_access(request, "change", [appointment])
+
+
+def test_a_change_names_every_field_but_keeps_values_only_for_scheduling(make_appointment, staff_member):
+    appointment = make_appointment()
+    nurse = staff_member("Front desk")
+
+    with audit.acting_as(nurse.username, user=nurse, address="198.51.100.4"):
+        appointment.status = Appointment.Status.CONFIRMED
+        appointment.notes = "Also numbness in the left foot."
+        appointment.last_name = "Quartermaine"
+        appointment.save()
+
+    change = audit.entries_for(appointment).first()
+    assert change.action == "change"
+    assert (change.username, change.user_id, change.address) == ("front-desk", nurse.pk, "198.51.100.4")
+    assert set(change.changed_fields) == {"status", "notes", "last_name"}
+    assert change.changes == {"status": {"from": "requested", "to": "confirmed"}}
+    assert_no_intake_text([change])
+    assert "numbness" not in str(change.changes) + str(change.changed_fields)
+
+
+def test_a_bulk_update_is_recorded_for_every_appointment(make_appointment, clinic):
+    first = make_appointment()
+    second = make_appointment(provider=clinic["okafor"])
+
+    with audit.acting_as("front-desk"):
+        Appointment.objects.filter(pk__in=[first.pk, second.pk]).update(status=Appointment.Status.DECLINED)
+
+    changes = AuditEntry.objects.filter(action="change")
+    assert sorted(changes.values_list("appointment_id", flat=True)) == sorted([first.pk, second.pk])
+    for entry in changes:
+        assert entry.username == "front-desk"
+        assert entry.changes == {"status": {"from": "requested", "to": "declined"}}
+
+
+def test_an_update_that_changes_nothing_adds_no_entry(make_appointment):
+    appointment = make_appointment()
+    before = AuditEntry.objects.count()
+
+    Appointment.objects.filter(pk=appointment.pk).update(status=appointment.status)
+
+    assert AuditEntry.objects.count() == before
+
+
+def test_creation_by_a_patient_and_deletion_by_staff_are_recorded(make_appointment):
+    appointment = make_appointment()
+    appointment_id = appointment.pk
+
+    created = audit.entries_for(appointment).get()
+    assert (created.action, created.username, created.user_id) == ("create", "", None)
+    assert created.changes["status"] == {"to": "requested"}
+    assert_no_intake_text([created])
+
+    with audit.acting_as("clinic-manager"):
+        appointment.delete()
+
+    assert audit.entries_for(appointment_id).first().action == "delete"
+    assert audit.entries_for(appointment_id).count() == 2
+
+
+def test_changing_risk_factors_is_recorded_by_name_only(make_appointment, risk_factors):
+    appointment = make_appointment()
+
+    appointment.risk_factors.set([risk_factors["pregnancy"], risk_factors["iron-deficiency"]])
+
+    change = audit.entries_for(appointment).first()
+    assert (change.action, change.changed_fields, change.changes) == ("change", ["risk_factors"], {})
+
+
+def test_the_middleware_names_the_signed_in_user_and_then_forgets_them(make_appointment, staff_member):
+    appointment = make_appointment()
+    nurse = staff_member("Front desk")
+
+    def confirm(request):
+        Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.CONFIRMED)
+        return HttpResponse("ok")
+
+    AuditContextMiddleware(confirm)(staff_request(nurse, address="192.0.2.55"))
+
+    change = audit.entries_for(appointment).first()
+    assert (change.user_id, change.username, change.address) == (nurse.pk, "front-desk", "192.0.2.55")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('truffles.username', true), current_setting('truffles.user_id', true)")
+        assert cursor.fetchone() == ("", "")
+
+
+def test_the_middleware_leaves_anonymous_requests_alone(db, django_assert_num_queries):
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+
+    with django_assert_num_queries(0):
+        response = AuditContextMiddleware(lambda request: HttpResponse("ok"))(request)
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_entries_for_an_appointment_come_newest_first_in_one_query(
+    make_appointment, staff_member, django_assert_num_queries
+):
+    appointment = make_appointment()
+    request = staff_request(staff_member("Front desk"))
+    audit.record_access(request, "view", [appointment])
+    Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.CONFIRMED)
+    audit.record_access(request, "export", [appointment])
+
+    with django_assert_num_queries(1):
+        actions = [entry.action for entry in audit.entries_for(appointment)]
+
+    assert actions == ["export", "change", "view", "create"]
+
+
+def test_the_database_refuses_to_change_or_delete_audit_entries(make_appointment):
+    appointment = make_appointment()
+    entry = audit.entries_for(appointment).get()
+
+    for attempt in (
+        lambda: AuditEntry.objects.filter(pk=entry.pk).update(username="someone-else"),
+        lambda: AuditEntry.objects.filter(pk=entry.pk).delete(),
+        lambda: connection.cursor().execute("UPDATE staff_auditentry SET address = '10.0.0.1'"),
+        lambda: connection.cursor().execute("DELETE FROM staff_auditentry"),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+
+    entry.refresh_from_db()
+    assert (entry.username, entry.address) == ("", "")
+
+
+def test_a_superuser_can_read_but_not_add_change_or_delete_audit_entries(admin_client, admin_user, make_appointment):
+    appointment = make_appointment()
+    entry = audit.entries_for(appointment).get()
+    request = staff_request(admin_user)
+    model_admin = AuditEntryAdmin(AuditEntry, None)
+
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, entry)
+    assert not model_admin.has_delete_permission(request, entry)
+
+    changelist = admin_client.get(CHANGELIST)
+    assert changelist.status_code == HTTPStatus.OK
+    assert f">{appointment.pk}<" in changelist.text
+    assert "Add audit entry" not in changelist.text
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == HTTPStatus.FORBIDDEN
+    assert admin_client.get(f"{CHANGELIST}{entry.pk}/delete/").status_code == HTTPStatus.FORBIDDEN
+    detail = admin_client.get(f"{CHANGELIST}{entry.pk}/change/")
+    assert detail.status_code == HTTPStatus.OK
+    assert 'name="_save"' not in detail.text
+
+
+def test_the_audit_list_finds_entries_by_reference_and_filters_by_action(admin_client, make_appointment, clinic):
+    wanted = make_appointment()
+    other = make_appointment(provider=clinic["okafor"])
+
+    by_reference = admin_client.get(CHANGELIST, {"q": wanted.reference})
+    by_action = admin_client.get(CHANGELIST, {"action__exact": "create"})
+
+    assert list(by_reference.context["cl"].result_list.values_list("appointment_id", flat=True)) == [wanted.pk]
+    assert {entry.appointment_id for entry in by_action.context["cl"].result_list} == {wanted.pk, other.pk}
+
+
+def test_a_front_desk_member_cannot_open_the_audit_trail(client, staff_member, sign_in):
+    sign_in(client, staff_member("Front desk"))
+
+    assert client.get(CHANGELIST).status_code == HTTPStatus.FORBIDDEN
