@@ -1,0 +1,123 @@
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from appointments.models import Appointment
+from staff.audit import entries_for
+from tests.staff.fixtures import INTAKE_TEXT, PATIENT
+
+Status = Appointment.Status
+
+
+def purge(*args):
+    out = StringIO()
+    call_command("purge_patient_data", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot(appointment):
+    appointment.refresh_from_db()
+    return {**model_to_dict(appointment), "erased_at": appointment.erased_at, "reference": appointment.reference}
+
+
+@pytest.fixture
+def history(make_appointment, clinic, risk_factors):
+    """Appointments across time: which are due for erasure, and which must stay."""
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+
+    def at(days_ago, status, hour=9):
+        appointment = make_appointment(start=now - timedelta(days=days_ago, hours=hour), status=status)
+        appointment.risk_factors.set([risk_factors["pregnancy"]])
+        return appointment
+
+    return {
+        "old_completed": at(400, Status.COMPLETED),
+        "old_no_show": at(401, Status.NO_SHOW),
+        "old_declined": at(500, Status.DECLINED),
+        "old_cancelled": at(370, Status.CANCELLED, hour=3),
+        "recent_completed": at(30, Status.COMPLETED),
+        "old_still_confirmed": at(402, Status.CONFIRMED),
+        "upcoming": make_appointment(),
+    }
+
+
+def test_purge_erases_the_patient_details_of_old_finished_appointments(history):
+    old = history["old_completed"]
+    kept = {"visit_type", "provider", "location", "starts_at", "ends_at", "status", "source_article"}
+    before = snapshot(old)
+
+    output = purge()
+
+    after = snapshot(old)
+    assert "Erased the patient details of 4 appointments" in output
+    assert (after["first_name"], after["last_name"], after["date_of_birth"]) == ("Erased", "", None)
+    for field in ("email", "phone", "guardian_name", "insurance_carrier", "notes", "status_reason"):
+        assert not after[field], field
+    assert after["reasons"] == []
+    assert not any(after[flag] for flag in after if flag.startswith("rls_"))
+    assert after["risk_factors"] == []
+    assert after["erased_at"] is not None
+    assert {field: after[field] for field in kept} == {field: before[field] for field in kept}
+    assert after["reference"] == before["reference"]
+
+
+def test_purge_leaves_recent_and_active_appointments_alone(history):
+    untouched = ("recent_completed", "old_still_confirmed", "upcoming")
+    before = {name: snapshot(history[name]) for name in untouched}
+
+    purge()
+
+    for name in untouched:
+        assert snapshot(history[name]) == before[name], name
+        assert history[name].first_name == PATIENT["first_name"]
+
+
+def test_a_dry_run_counts_and_changes_nothing(history):
+    before = {name: snapshot(appointment) for name, appointment in history.items()}
+
+    output = purge("--dry-run")
+
+    assert "Dry run: 4 appointments" in output
+    assert {name: snapshot(appointment) for name, appointment in history.items()} == before
+
+
+def test_running_twice_erases_nothing_more(history):
+    purge()
+    erased_at = snapshot(history["old_declined"])["erased_at"]
+
+    second = purge()
+
+    assert "Erased the patient details of 0 appointments" in second
+    assert "4 erased in total" in second
+    assert snapshot(history["old_declined"])["erased_at"] == erased_at
+
+
+def test_the_retention_period_can_be_given_on_the_command_line(history):
+    assert "Dry run: 5 appointments" in purge("--dry-run", "--older-than-days", "7")
+    assert "Dry run: 0 appointments" in purge("--dry-run", "--older-than-days", "1000")
+
+
+def test_the_retention_period_comes_from_the_setting(history, settings):
+    settings.TRUFFLES_RETENTION_DAYS = 450
+
+    assert "Dry run: 1 appointment ended" in purge("--dry-run")
+
+
+def test_the_audit_trail_is_kept_and_records_the_erasure_without_the_details(history):
+    old = history["old_cancelled"]
+    earlier = list(entries_for(old).values_list("pk", flat=True))
+
+    purge()
+
+    trail = list(entries_for(old))
+    assert set(earlier) <= {entry.pk for entry in trail}
+    erasure = next(entry for entry in trail if "erased_at" in entry.changed_fields)
+    assert erasure.username == "command:purge_patient_data"
+    assert {"first_name", "notes", "email", "date_of_birth"} <= set(erasure.changed_fields)
+    assert set(erasure.changes) == {"erased_at"}
+    stored = str(erasure.changes) + str(erasure.changed_fields)
+    assert not any(text in stored for text in INTAKE_TEXT)
