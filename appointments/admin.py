@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from appointments import availability, booking
 from appointments.models import Appointment, Closure, Location, Provider, VisitType, WorkingHours
 from appointments.schedule import build_schedule
+from staff import audit
 
 Status = Appointment.Status
 
@@ -257,9 +258,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Audit trail")
     def audit_trail(self, appointment):
-        from staff import audit
-
-        entries = audit.entries_for(appointment)
+        entries = list(audit.entries_for(appointment)[:200])
         if not entries:
             return "No entries yet."
         return format_html(
@@ -268,9 +267,9 @@ class AppointmentAdmin(admin.ModelAdmin):
                 "", "<li>{} — {} by {}{}</li>",
                 (
                     (
-                        timezone.localtime(entry.at).strftime("%d %b %Y %H:%M"),
-                        entry.describe(),
-                        entry.username or "system",
+                        timezone.localtime(entry.occurred_at).strftime("%d %b %Y %H:%M"),
+                        _describe(entry),
+                        entry.username or "the patient online",
                         f" from {entry.address}" if entry.address else "",
                     )
                     for entry in entries
@@ -289,8 +288,6 @@ class AppointmentAdmin(admin.ModelAdmin):
         if request.method == "GET":
             appointment = self.get_object(request, object_id)
             if appointment is not None:
-                from staff import audit
-
                 audit.record_access(request, "view", [appointment])
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -325,8 +322,6 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected appointments as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
-        from staff import audit
-
         rows = queryset.select_related("visit_type", "provider", "location", "source_article").order_by("starts_at")
         audit.record_access(request, "export", rows)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -465,6 +460,19 @@ class AppointmentAdmin(admin.ModelAdmin):
             "next": (day + timedelta(days=1)).isoformat(),
         }
         return TemplateResponse(request, "admin/appointments/appointment/move.html", context)
+
+
+def _describe(entry):
+    """One audit entry in words: the action, the fields it touched, status and time moves."""
+    text = entry.get_action_display()
+    if entry.changed_fields:
+        text += ": " + ", ".join(field.replace("_", " ") for field in entry.changed_fields)
+    status = entry.changes.get("status")
+    if status:
+        labels = dict(Appointment.Status.choices)
+        old, new = (labels.get(status.get(key), status.get(key) or "—") for key in ("from", "to"))
+        text += f" (status {old} → {new})"
+    return text
 
 
 def _safe_cell(value):

@@ -221,3 +221,16 @@ def test_changelist_query_count_does_not_grow_with_appointments(
     with django_assert_max_num_queries(12):
         response = admin_client.get(CHANGELIST)
     assert response.status_code == HTTPStatus.OK
+
+
+def test_change_page_shows_the_intake_and_the_audit_trail(admin_client, make_appointment, admin_user):
+    appointment = make_appointment()
+    run_action(admin_client, "mark_confirmed", [appointment])
+    url = reverse("admin:appointments_appointment_change", args=[appointment.pk])
+    admin_client.get(url)
+    html = admin_client.get(url).content.decode()
+    assert "RLS core features 1/4" in html
+    assert "Cannot sleep, legs jumpy." in html
+    assert "Changed: status" in html
+    assert "(status Requested → Confirmed) by admin" in html
+    assert "Viewed by admin" in html
