@@ -287,7 +287,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
             appointment = self.get_object(request, object_id)
-            if appointment is not None:
+            if appointment is not None and self.has_view_or_change_permission(request, appointment):
                 audit.record_access(request, "view", [appointment])
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -301,6 +301,8 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         # Staff add appointments through "Book by phone", which checks the time is free.
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         return HttpResponseRedirect(reverse("admin:appointments_appointment_book"))
 
     # Permissions used by the actions
