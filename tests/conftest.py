@@ -112,3 +112,13 @@ def assert_accessible(page):
 @pytest.fixture
 def axe():
     return assert_accessible
+
+
+def tab_to(page, locator, limit=250):
+    """Press Tab until `locator` has the focus, as a keyboard user would."""
+    target = locator.element_handle()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"Could not reach {locator} with the Tab key")

@@ -7,18 +7,9 @@ from django.test import Client
 
 from appointments.models import Appointment
 from tests.appointments.fixtures import local
+from tests.conftest import tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def tab_to(page, locator, limit=250):
-    """Press Tab until `locator` has the focus, as a keyboard user would."""
-    target = locator.element_handle()
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"Could not reach {locator} with the Tab key")
 
 
 def type_into(page, label, text):

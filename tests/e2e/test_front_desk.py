@@ -1,0 +1,78 @@
+"""The front desk signs in with the second factor and triages a request with the keyboard."""
+
+import re
+from datetime import datetime, time
+
+import pytest
+from django.utils import timezone
+
+from appointments.models import Appointment
+from staff.roles import FRONT_DESK
+from tests.conftest import tab_to
+from tests.staff.fixtures import PASSWORD, current_code
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_front_desk_confirms_a_request_and_sees_it_on_todays_schedule(
+    page, axe, two_factor, staff_member, authenticator, make_appointment
+):
+    user = staff_member(FRONT_DESK)
+    device = authenticator(user)
+    today_four_pm = timezone.make_aware(datetime.combine(timezone.localdate(), time(16, 0)))
+    request = make_appointment(start=today_four_pm, last_name="Waiting")
+    make_appointment(start=today_four_pm.replace(hour=9), status=Appointment.Status.CONFIRMED, last_name="Settled")
+
+    page.goto("/admin/")
+    tab_to(page, page.get_by_label("Username"))
+    page.keyboard.type(user.username)
+    tab_to(page, page.get_by_label("Password"))
+    page.keyboard.type(PASSWORD)
+    tab_to(page, page.get_by_label("Code from your authenticator app"))
+    page.keyboard.type(current_code(device))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r":\d+/admin/$"))
+    assert page.get_by_text("1 request awaiting triage").is_visible()
+
+    tab_to(page, page.get_by_role("link", name="1 request awaiting triage"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"triage=needed"))
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert "Waiting" in rows.first.inner_text()
+
+    tab_to(page, rows.first.locator("input.action-select"))
+    page.keyboard.press("Space")
+    tab_to(page, page.locator("select[name=action]"))
+    page.keyboard.type("Confirm")
+    tab_to(page, page.get_by_role("button", name="Run"))
+    page.keyboard.press("Enter")
+
+    page.wait_for_selector("text=You are about to")
+    axe(page)
+    tab_to(page, page.get_by_role("button", name="Yes, confirm"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Confirm: 1 appointment(s).")
+    request.refresh_from_db()
+    assert request.status == Appointment.Status.CONFIRMED
+
+    tab_to(page, page.get_by_role("link", name="Today's schedule"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/schedule/"))
+    cell = page.locator(".schedule-list li", has_text="Waiting")
+    assert "Confirmed" in cell.inner_text()
+    assert "16:00" in cell.inner_text()
+    axe(page)
+
+
+def test_schedule_week_view_and_book_by_phone_pages_are_accessible(page, axe, staff_member, sign_in, clinic):
+    manager = staff_member(None)
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(manager.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Log in|Sign in")).click()
+    page.goto("/admin/appointments/appointment/schedule/?span=week")
+    assert page.get_by_role("table").is_visible()
+    axe(page)
+    page.goto("/admin/appointments/appointment/book/")
+    axe(page)
