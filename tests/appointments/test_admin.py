@@ -47,9 +47,21 @@ def test_changelist_shows_requests_needing_triage_first(admin_client, make_appoi
     make_appointment(hour=9, status=Appointment.Status.CONFIRMED, last_name="Confirmed")
     make_appointment(hour=9, day=timezone.localdate() - timedelta(days=30), status=Appointment.Status.COMPLETED,
                      last_name="Past")
-    html = admin_client.get(CHANGELIST).content.decode()
+    html = admin_client.get(CHANGELIST, {"when": "all"}).content.decode()
     assert html.index("Requested") < html.index("Confirmed") < html.index("Past")
     assert "RLS 1/4" in html
+
+
+def test_changelist_opens_on_requests_and_upcoming_visits(admin_client, make_appointment):
+    make_appointment(hour=10, status=Appointment.Status.CONFIRMED, last_name="Soon")
+    make_appointment(hour=9, day=timezone.localdate() - timedelta(days=30), status=Appointment.Status.COMPLETED,
+                     last_name="LongAgo")
+    make_appointment(hour=9, day=timezone.localdate() - timedelta(days=2), last_name="StillWaiting")
+    html = admin_client.get(CHANGELIST).content.decode()
+    assert "Soon" in html
+    assert "StillWaiting" in html  # an old request still needs an answer
+    assert "LongAgo" not in html
+    assert "LongAgo" in admin_client.get(CHANGELIST, {"when": "past"}).content.decode()
 
 
 def test_needs_triage_filter_lists_only_requests(admin_client, make_appointment):
