@@ -69,6 +69,7 @@ lint: setup
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/articles_scaling.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache

@@ -6,46 +6,17 @@ and the 3,000/300 ratios for the list, a search and an article page.
 """
 
 import datetime
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-key")
-os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
-os.environ["DJANGO_SETTINGS_MODULE"] = "truffles.settings"
+from common import measure, setup_django, use_bench_database
 
-import django  # noqa: E402
+setup_django()
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-REPEAT = 15
 SIZES = [300, 3000]
 WORDS = ["veins", "legs", "evening", "sleep", "doctor", "walk", "stretch", "calf", "ankle", "night", "rest", "move"]
-
-
-def use_bench_database():
-    bench_name = f"{settings.DATABASES['default']['NAME']}_articles_bench"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench_name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{bench_name}"')
-    connections["default"].close()
-    settings.DATABASES["default"]["NAME"] = bench_name
-    connections["default"].settings_dict["NAME"] = bench_name
-    call_command("migrate", verbosity=0)
-    call_command("load_articles", verbosity=0)
 
 
 def fill(total):
@@ -81,30 +52,11 @@ def fill(total):
         cursor.execute("ANALYZE articles_article")
 
 
-def measure(client, url):
-    queries = []
-
-    def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    timings = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        client.get(url)
-        timings.append(time.perf_counter() - start)
-    return len(queries), statistics.median(timings) * 1000
-
-
 def main():
-    setup_test_environment()
-    # Pages render as in production except that static URLs need no collected manifest.
-    plain_static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain_static}).enable()
-    use_bench_database()
+    use_bench_database("articles_bench")
+    from django.core.management import call_command
+
+    call_command("load_articles", verbosity=0)
     client = Client()
     pages = {
         "list": "/articles/",
