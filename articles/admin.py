@@ -120,7 +120,7 @@ class TopicAdmin(admin.ModelAdmin):
 class RiskFactorAdmin(admin.ModelAdmin):
     """Rows shared with the appointment intake: wording can change, slugs and rows stay."""
 
-    list_display = ["name", "slug", "patient_label", "position"]
+    list_display = ["name", "slug", "patient_label", "is_cause", "position"]
     list_editable = ["position"]
     search_fields = ["name", "patient_label"]
 

@@ -269,6 +269,10 @@ class RiskFactor(models.Model):
     patient_label = models.CharField(
         max_length=150, help_text="How the intake form asks about it, in the patient's words."
     )
+    is_cause = models.BooleanField(
+        default=False,
+        help_text="Can itself cause (secondary) RLS, rather than raise the risk.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

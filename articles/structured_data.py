@@ -7,20 +7,24 @@ def article_json_ld(article, *, page_url, home_url, list_url, clinic, risk_facto
     """The MedicalWebPage for one article, as a dict ready for json.dumps.
 
     The article is `about` each of its topics that is a medical condition; the risk factors it covers
-    (the rows the appointment intake asks about) become that condition's `riskFactor`s.
+    (the rows the appointment intake asks about) become that condition's `cause`s (what can bring on
+    secondary RLS) and `riskFactor`s (what raises the risk).
     """
+    causes = [factor for factor in risk_factors if factor.is_cause]
+    other_factors = [factor for factor in risk_factors if not factor.is_cause]
     conditions = [
         {
             "@type": "MedicalCondition",
             "name": topic.name,
             **({"alternateName": topic.alternate_name} if topic.alternate_name else {}),
             **(
-                {
-                    "riskFactor": [
-                        {"@type": "MedicalRiskFactor", "name": factor.name} for factor in risk_factors
-                    ]
-                }
-                if risk_factors
+                {"cause": [{"@type": "MedicalCause", "name": factor.name} for factor in causes]}
+                if causes
+                else {}
+            ),
+            **(
+                {"riskFactor": [{"@type": "MedicalRiskFactor", "name": factor.name} for factor in other_factors]}
+                if other_factors
                 else {}
             ),
         }

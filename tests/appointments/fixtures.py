@@ -1,16 +1,15 @@
 """Fixtures for appointment tests; registered in tests/conftest.py."""
 
-import importlib
 import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from appointments.models import Location, Provider, VisitType, WorkingHours
 from articles.models import RiskFactor
+from articles.risk_factors import ensure_defaults
 
 CLINIC_ZONE = ZoneInfo("America/New_York")
 
@@ -57,7 +56,7 @@ def clinic(db):
 @pytest.fixture
 def risk_factors(db):
     """The seeded risk factors (re-seeded: transactional browser tests flush the tables)."""
-    importlib.import_module("articles.migrations.0003_seed_risk_factors").seed(apps, None)
+    ensure_defaults()
     return {factor.slug: factor for factor in RiskFactor.objects.all()}
 
 

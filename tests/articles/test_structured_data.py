@@ -29,27 +29,28 @@ def test_article_json_ld_describes_a_reviewed_medical_page(client, rls_article):
     assert data["reviewedBy"]["name"] == "Demo Reviewer (placeholder)"
 
 
-def test_article_json_ld_is_about_rls_with_its_risk_factors(client, rls_article):
+def test_article_json_ld_is_about_rls_with_its_causes_and_risk_factors(client, rls_article):
     about = json_ld(client.get(rls_article.get_absolute_url()).text)["about"]
     assert about["@type"] == "MedicalCondition"
     assert about["name"] == "Restless legs syndrome"
     assert about["alternateName"] == "Willis-Ekbom disease"
-    assert [factor["name"] for factor in about["riskFactor"]] == [
-        "Family history of restless legs",
+    assert [cause["name"] for cause in about["cause"]] == [
         "Iron deficiency or anemia",
         "Pregnancy",
         "Chronic kidney disease",
-        "Diabetes",
         "Peripheral neuropathy",
         "Antihistamines or antidepressants",
     ]
+    assert {cause["@type"] for cause in about["cause"]} == {"MedicalCause"}
+    assert [factor["name"] for factor in about["riskFactor"]] == ["Family history of restless legs", "Diabetes"]
     assert {factor["@type"] for factor in about["riskFactor"]} == {"MedicalRiskFactor"}
 
 
-def test_risk_factors_in_json_ld_follow_what_staff_record(client, rls_article):
+def test_causes_in_json_ld_follow_what_staff_record(client, rls_article):
     rls_article.risk_factors.set(rls_article.risk_factors.filter(slug="iron-deficiency"))
     about = json_ld(client.get(rls_article.get_absolute_url()).text)["about"]
-    assert [factor["name"] for factor in about["riskFactor"]] == ["Iron deficiency or anemia"]
+    assert [cause["name"] for cause in about["cause"]] == ["Iron deficiency or anemia"]
+    assert "riskFactor" not in about
 
 
 def test_article_json_ld_cites_references_and_names_the_clinic(client, rls_article, settings):
