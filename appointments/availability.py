@@ -109,6 +109,7 @@ def free_slots(
     empty = Intervals([])
 
     slots = []
+    offered = set()
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         for block in blocks_by_weekday.get(day.weekday(), []):
@@ -126,8 +127,9 @@ def free_slots(
                     continue
                 if clinic_closed.overlaps(start, end) or closed.overlaps(start, end):
                     continue
-                if taken.overlaps(start, end + buffer):
-                    continue
+                if taken.overlaps(start, end + buffer) or (block.provider_id, start) in offered:
+                    continue  # booked, or already offered by an overlapping block of hours
+                offered.add((block.provider_id, start))
                 slots.append(Slot(block.provider_id, block.provider_name, block.location_id, start, end))
     slots.sort(key=lambda slot: (slot.start, slot.provider_id))
     return slots

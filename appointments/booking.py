@@ -101,6 +101,11 @@ def change_status(appointment: Appointment, status, reason: str = "") -> Appoint
                 f"A {locked.get_status_display().lower()} appointment cannot be marked "
                 f"{Appointment.Status(status).label.lower()}."
             )
+        if status in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW) and locked.starts_at > timezone.now():
+            # Marking a future visit done would free its time and tell the patient nothing.
+            raise InvalidTransition(
+                f"An appointment cannot be marked {Appointment.Status(status).label.lower()} before it starts."
+            )
         locked.status = status
         if reason:
             locked.status_reason = reason
@@ -124,6 +129,8 @@ def reschedule(appointment: Appointment, slot: SlotChoice, policy=None, keep_sta
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if not locked.is_active:
                 raise InvalidTransition("Only requested or confirmed appointments can be moved.")
+            if slot.visit_type != locked.visit_type:
+                raise InvalidTransition("An appointment keeps its visit type when it moves.")
             if not availability.is_free(slot.visit_type, slot.provider, slot.start, policy=policy, ignore=locked.pk):
                 raise SlotTaken
             locked.provider = slot.provider

@@ -30,6 +30,14 @@ class SlotSearchForm(forms.Form):
     week = forms.DateField(required=False, widget=forms.HiddenInput)
     source = forms.SlugField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the specialists who offer the chosen visit type.
+        slug = self.data.get("visit_type", "")
+        visit_type = VisitType.objects.filter(slug=slug).first() if isinstance(slug, str) and slug.isascii() else None
+        if visit_type is not None:
+            self.fields["provider"].queryset = Provider.objects.offering(visit_type)
+
 
 class AppointmentRequestForm(forms.ModelForm):
     """Step 2: who the patient is and what bothers them. Nothing is saved unless all is valid."""

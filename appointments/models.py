@@ -267,7 +267,8 @@ class Appointment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} {self.first_name} {self.last_name}"
+        # The reference only: this text ends up in admin logs and messages, which outlive erasure.
+        return self.reference
 
     def get_absolute_url(self):
         return reverse("appointments:manage", args=[self.manage_token])

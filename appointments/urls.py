@@ -8,7 +8,7 @@ urlpatterns = [
     path("request/", views.request_start, name="request"),
     path("request/details/", views.request_details, name="details"),
     path("availability.json", views.availability_json, name="availability"),
-    path("manage/<str:token>/", views.manage, name="manage"),
-    path("manage/<str:token>/cancel/", views.cancel, name="cancel"),
-    path("manage/<str:token>/calendar.ics", views.calendar_file, name="calendar"),
+    path("manage/<slug:token>/", views.manage, name="manage"),
+    path("manage/<slug:token>/cancel/", views.cancel, name="cancel"),
+    path("manage/<slug:token>/calendar.ics", views.calendar_file, name="calendar"),
 ]

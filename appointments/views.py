@@ -1,3 +1,4 @@
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
@@ -18,9 +19,18 @@ from appointments.models import Appointment, Provider, VisitType
 from articles.models import Article
 
 MAX_DAYS = 31
+# How far from today a date in a URL may point; beyond it, nothing is bookable anyway.
+DATE_WINDOW = timedelta(days=366)
+SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
+
+
+def _slug_or_blank(value) -> str:
+    """A slug-shaped parameter, or "" for anything else (odd characters never reach the database)."""
+    return value if isinstance(value, str) and SLUG.match(value) else ""
 
 
 def _source_article(slug):
+    slug = _slug_or_blank(slug)
     if not slug:
         return None
     return Article.objects.published().filter(slug=slug).only("id", "title", "slug").first()
@@ -41,12 +51,18 @@ def request_start(request):
     data = request.GET.copy()
     if "from" in data and "source" not in data:
         data["source"] = data["from"]
+    # A mangled week or article link should not hide the calendar: treat it as absent.
+    data["source"] = _slug_or_blank(data.get("source", ""))
+    try:
+        date.fromisoformat(data.get("week", ""))
+    except ValueError:
+        data.pop("week", None)
     if not data.get("visit_type"):
         first = VisitType.objects.filter(bookable_online=True).first()
         if first:
             data["visit_type"] = first.slug
     form = SlotSearchForm(data)
-    context = {"form": form, "days": [], "reschedule": request.GET.get("reschedule", "")}
+    context = {"form": form, "days": [], "reschedule": _slug_or_blank(request.GET.get("reschedule", ""))}
     if form.is_valid():
         visit_type = form.cleaned_data["visit_type"]
         provider = form.cleaned_data["provider"]
@@ -103,10 +119,15 @@ def availability_json(request):
     slug = request.GET.get("visit_type", "")
     if not slug:
         return _bad_parameter("visit_type", "visit_type is required, e.g. visit_type=vein-evaluation.")
+    if not _slug_or_blank(slug):
+        return _bad_parameter("visit_type", "visit_type must be a visit type's slug, e.g. vein-evaluation.")
     try:
         first_day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         return _bad_parameter("date", "date must be a calendar date in the form YYYY-MM-DD.")
+    today = timezone.localdate()
+    if abs(first_day - today) > DATE_WINDOW:
+        return _bad_parameter("date", "date must be within a year of today.")
     try:
         days = int(request.GET.get("days", "7"))
     except ValueError:
@@ -147,9 +168,9 @@ def _slot_from(params, prefix=""):
         visit_type = VisitType.objects.get(slug=params.get("visit_type", ""), bookable_online=True)
         provider = Provider.objects.get(pk=int(params.get("provider", "")), active=True)
         start = datetime.fromisoformat(params.get("start", ""))
-    except (VisitType.DoesNotExist, Provider.DoesNotExist, ValueError, TypeError):
+    except (VisitType.DoesNotExist, Provider.DoesNotExist, ValueError, TypeError, OverflowError):
         return None
-    if timezone.is_naive(start):
+    if timezone.is_naive(start) or abs(start - timezone.now()) > DATE_WINDOW:
         return None
     wall = timezone.localtime(start)
     hours = (
@@ -174,8 +195,8 @@ def request_details(request):
     if slot is None:
         messages.error(request, "That time is not available. Please choose a time from the list.")
         return redirect("appointments:request")
-    source = (request.POST if request.method == "POST" else request.GET).get("from", "")
-    reschedule_token = request.GET.get("reschedule") or request.POST.get("reschedule", "")
+    source = _slug_or_blank((request.POST if request.method == "POST" else request.GET).get("from", ""))
+    reschedule_token = _slug_or_blank(request.GET.get("reschedule") or request.POST.get("reschedule", ""))
     if reschedule_token:
         return _reschedule(request, slot, reschedule_token)
 
@@ -239,6 +260,12 @@ def _alternatives(slot):
 
 def _reschedule(request, slot, token):
     appointment = get_object_or_404(Appointment, manage_token=token)
+    if not appointment.can_be_cancelled_by_patient():
+        messages.error(request, "This appointment can no longer be moved online. Please call the clinic.")
+        return redirect(appointment)
+    if slot.visit_type != appointment.visit_type:
+        messages.error(request, f"Choose a time for a {appointment.visit_type.name.lower()}: that is what you booked.")
+        return redirect(appointment)
     context = {"slot": slot, "appointment": appointment}
     if request.method == "POST":
         try:

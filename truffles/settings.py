@@ -66,7 +66,6 @@ MIDDLEWARE = [
     "staff.middleware.StaffSessionTimeoutMiddleware",
     "staff.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "truffles.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -172,6 +171,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies in front that append to X-Forwarded-For; the client is the hop just before them (truffles/client.py).
+TRUFFLES_TRUSTED_PROXIES = env.int(
+    "DJANGO_TRUSTED_PROXY_COUNT", default=1 if env.bool("DJANGO_BEHIND_PROXY", default=False) else 0
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -236,7 +239,7 @@ AXES_FAILURE_LIMIT = env.int("TRUFFLES_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("TRUFFLES_LOGIN_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "staff.audit.client_address"
+AXES_CLIENT_IP_CALLABLE = "truffles.client.client_address"
 AXES_LOCKOUT_CALLABLE = "staff.views.locked_out"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
 # Second factor (TOTP) for the admin; on unless DEBUG, so production always asks for it.

@@ -1,7 +1,8 @@
+import sys
 from http import HTTPStatus
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -49,6 +50,16 @@ def robots_txt(request):
 
 
 def server_error(request):
-    # No request context: the failure may be in the database or a context processor.
-    html = loader.render_to_string("500.html", {"clinic": settings.CLINIC})
-    return HttpResponseServerError(html)
+    """500, or the 503 page when the database is unreachable (raised in a view or any middleware).
+
+    Rendered without the request context: the failure may be in the database or a context processor.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        response = HttpResponse(
+            loader.render_to_string("503.html", {"clinic": settings.CLINIC}),
+            status=HTTPStatus.SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "60"
+        return response
+    return HttpResponseServerError(loader.render_to_string("500.html", {"clinic": settings.CLINIC}))

@@ -110,3 +110,21 @@ def test_find_slots_uses_a_fixed_number_of_queries(clinic, booking_day, django_a
         slots = availability.find_slots(clinic["vein"], booking_day, 14)
     assert slots
     assert all(slot.provider_id in {clinic["marsh"].pk, clinic["okafor"].pk} for slot in slots)
+
+
+def test_one_window_across_the_spring_change_keeps_local_hours():
+    # Friday 12 to Monday 15 March 2027: the clocks go forward on Sunday the 14th.
+    slots = slots_for(day=date(2027, 3, 12), days=4)
+    firsts = {}
+    for slot in slots:
+        local_start = timezone.localtime(slot.start, ZONE)
+        firsts.setdefault(local_start.date(), local_start)
+    assert sorted(firsts) == [date(2027, 3, 12), date(2027, 3, 15)]
+    assert all((start.hour, start.minute) == (9, 0) for start in firsts.values())
+    assert {start.utcoffset() for start in firsts.values()} == {timedelta(hours=-5), timedelta(hours=-4)}
+
+
+def test_overlapping_blocks_of_hours_do_not_offer_a_time_twice():
+    blocks = [Block(1, "Marsh", 1, 0, time(9), time(12)), Block(1, "Marsh", 1, 0, time(10), time(13))]
+    starts_ = [slot.start for slot in slots_for(blocks=blocks)]
+    assert len(starts_) == len(set(starts_))

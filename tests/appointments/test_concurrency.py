@@ -27,7 +27,7 @@ def race(slot_post, slot):
         barrier.wait()
         try:
             response = client.post("/appointments/request/details/", data)
-            taken = b"that time was just taken" in response.content
+            taken = b"that time is no longer free" in response.content
             outcomes.append("booked" if response.status_code == HTTPStatus.FOUND else
                             "taken" if taken else str(response.status_code))
         finally:

@@ -174,7 +174,7 @@ def test_a_taken_slot_offers_alternatives_and_keeps_the_typed_details(client, op
     response = client.post(DETAILS, slot_post(open_slot, first_name="Second", email="second@example.com"))
     html = response.content.decode()
     assert response.status_code == HTTPStatus.CONFLICT
-    assert "that time was just taken" in html
+    assert "that time is no longer free" in html
     assert 'value="Second"' in html
     assert "My legs keep me awake." in html
     assert 'name="alternative"' in html
@@ -225,3 +225,18 @@ def test_add_to_calendar_downloads_an_ics_file(client, open_slot, slot_post):
     expected = appointment.starts_at.astimezone(UTC)
     assert f"DTSTART:{expected:%Y%m%dT%H%M%SZ}" in body
     assert "Maria" not in body  # no health or identity details in a file that syncs to other services
+
+
+def test_a_visit_cannot_be_marked_completed_before_it_starts(open_slot, slot_post, client):
+    from appointments import booking
+
+    client.post(DETAILS, slot_post(open_slot))
+    appointment = booking.change_status(Appointment.objects.get(), Appointment.Status.CONFIRMED)
+    with pytest.raises(booking.InvalidTransition, match="before it starts"):
+        booking.change_status(appointment, Appointment.Status.COMPLETED)
+
+
+def test_appointment_text_in_logs_is_the_reference_not_the_name(open_slot, slot_post, client):
+    client.post(DETAILS, slot_post(open_slot))
+    appointment = Appointment.objects.get()
+    assert str(appointment) == appointment.reference

@@ -89,7 +89,7 @@ def test_second_patient_racing_for_a_slot_sees_alternatives_with_details_intact(
     assert first.status_code == 302
 
     page.get_by_role("button", name="Send my request").click()
-    alert = page.get_by_role("alert").filter(has_text="that time was just taken")
+    alert = page.get_by_role("alert").filter(has_text="that time is no longer free")
     assert alert.is_visible()
     assert page.get_by_label("First name*", exact=True).input_value() == "Second"
     assert page.get_by_label("Email*", exact=True).input_value() == "second@example.com"

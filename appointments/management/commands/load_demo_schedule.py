@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from appointments.models import Closure, Location, Provider, VisitType, WorkingHours
 
@@ -79,7 +80,7 @@ class Command(BaseCommand):
                     for start, end in BLOCKS
                 )
         zone = ZoneInfo(settings.TIME_ZONE)
-        for reason, day in upcoming_holidays(date.today()):
+        for reason, day in upcoming_holidays(timezone.localdate()):
             Closure.objects.get_or_create(
                 provider=None,
                 reason=reason,
