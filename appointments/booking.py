@@ -71,6 +71,7 @@ def request_appointment(slot: SlotChoice, details: dict, risk_factors=(), submis
                 **details,
             )
             appointment.risk_factors.set(risk_factors)
+            appointment.just_created = True  # callers send one confirmation, not one per resubmit
     except IntegrityError as error:
         if submission_token:
             existing = Appointment.objects.filter(submission_token=submission_token).first()

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from appointments import availability, booking, calendar, protection
+from appointments import availability, booking, calendar, emails, protection
 from appointments.forms import AppointmentRequestForm, SlotSearchForm
 from appointments.models import Appointment, Provider, VisitType
 from articles.models import Article
@@ -241,6 +241,8 @@ def request_details(request):
         context["alternatives"] = _alternatives(slot)
         context["taken"] = True
         return render(request, "appointments/request_details.html", context, status=HTTPStatus.CONFLICT)
+    if getattr(appointment, "just_created", False):
+        emails.send_request_received(appointment, request.build_absolute_uri(appointment.get_absolute_url()))
     messages.success(request, "Your request has been sent. Keep this page or note your reference.")
     return redirect(appointment)
 

@@ -240,3 +240,22 @@ def test_appointment_text_in_logs_is_the_reference_not_the_name(open_slot, slot_
     client.post(DETAILS, slot_post(open_slot))
     appointment = Appointment.objects.get()
     assert str(appointment) == appointment.reference
+
+
+def test_patient_gets_one_email_with_the_reference_and_link_but_no_health_details(
+    client, open_slot, slot_post, mailoutbox, django_capture_on_commit_callbacks
+):
+    data = slot_post(open_slot)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(DETAILS, data)
+        client.post(DETAILS, data)  # a resubmit sends nothing more
+    appointment = Appointment.objects.get()
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["maria.lopez@example.com"]
+    assert appointment.reference in message.subject
+    assert f"/appointments/manage/{appointment.manage_token}/" in message.body
+    assert "Monday" in message.body
+    assert "9:00 AM" in message.body
+    assert "My legs keep me awake." not in message.body
+    assert "restless" not in message.body.lower()
