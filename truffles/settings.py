@@ -231,8 +231,6 @@ BOOKING = {
 }
 PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
 
-SITE_URL = env.str("TRUFFLES_SITE_URL", default="http://127.0.0.1:8000")
-
 # Staff sign-in (see "Staff accounts and two-factor login" in the README).
 # Brute-force lockout per username and client address together (django-axes).
 AXES_FAILURE_LIMIT = env.int("TRUFFLES_LOGIN_FAILURE_LIMIT", default=5)
