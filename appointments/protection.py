@@ -6,23 +6,43 @@ Counters live in PostgreSQL (keyed hashes only), so every app-server process sha
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
+import truffles.client
 from appointments.models import Appointment, SubmissionAttempt
 
 KEEP_ATTEMPTS_FOR = timedelta(days=2)
 
 
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return truffles.client.client_address(request)
 
 
 def refusal(request, cleaned) -> str:
     """Why this submission is refused, or "" to let it through. Records the attempt."""
     policy = settings.BOOKING
-    now = timezone.now()
     address_key = SubmissionAttempt.hash("address", client_address(request))
     email_key = SubmissionAttempt.hash("email", cleaned["email"])
+    with transaction.atomic():
+        # Simultaneous posts for the same address or email wait here, so each one counts the others'
+        # attempts: count-then-insert without the lock lets a burst through the limit. Always in this
+        # order (address, then email), so two requests never wait for each other in a cycle.
+        with connection.cursor() as cursor:
+            for key in (address_key, email_key):
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+        now = timezone.now()
+        reason = _over_limit(policy, now, address_key, email_key, cleaned)
+        if not reason:
+            SubmissionAttempt.objects.bulk_create(
+                [SubmissionAttempt(key=address_key, created_at=now), SubmissionAttempt(key=email_key, created_at=now)]
+            )
+    if not reason:
+        SubmissionAttempt.objects.filter(created_at__lt=now - KEEP_ATTEMPTS_FOR).delete()
+    return reason
+
+
+def _over_limit(policy, now, address_key, email_key, cleaned) -> str:
     recent = SubmissionAttempt.objects.filter
     per_address = recent(key=address_key, created_at__gte=now - timedelta(hours=1)).count()
     if per_address >= policy["RATE_PER_ADDRESS_PER_HOUR"]:
@@ -38,8 +58,4 @@ def refusal(request, cleaned) -> str:
             f"You already have {open_requests} upcoming requests with us. Cancel one from its confirmation "
             "page, or call the clinic, before requesting another."
         )
-    SubmissionAttempt.objects.bulk_create(
-        [SubmissionAttempt(key=address_key, created_at=now), SubmissionAttempt(key=email_key, created_at=now)]
-    )
-    SubmissionAttempt.objects.filter(created_at__lt=now - KEEP_ATTEMPTS_FOR).delete()
     return ""

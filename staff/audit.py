@@ -12,12 +12,9 @@ from contextlib import contextmanager
 from django.db import connection
 
 from staff.models import AuditEntry
+from truffles.client import client_address
 
 CONTEXT_KEYS = ("truffles.user_id", "truffles.username", "truffles.address")
-
-
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def set_context(user_id=None, username: str = "", address: str = "") -> None:
