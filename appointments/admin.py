@@ -6,20 +6,76 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.text import smart_split, unescape_string_literal
 
 from appointments import availability, booking
 from appointments.models import Appointment, Closure, Location, Provider, VisitType, WorkingHours
 from appointments.schedule import build_schedule
+from appointments.staff_forms import PhoneBookingForm, SlotPickForm, within_window
 from staff import audit
 
 Status = Appointment.Status
+
+
+def requested_day(modeladmin, request, default):
+    """The `?date=` the page asks for, or `default` when it is missing, malformed or years away."""
+    try:
+        day = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return default
+    if not within_window(day):
+        modeladmin.message_user(
+            request, f"{day:%d %b %Y} is more than three years away; showing {default:%d %b %Y} instead.",
+            messages.WARNING,
+        )
+        return default
+    return day
+
+
+class AppointmentPaginator(Paginator):
+    """Pages through years of appointments without counting them all on every page.
+
+    The whole table: PostgreSQL's planner estimate, once it is large. Anything filtered or
+    searched: an exact count that stops after `count_cap` rows ("more than 10,000").
+    """
+
+    estimate_above = 10_000
+    count_cap = 10_000
+    estimated = False
+    capped = False
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        if not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [queryset.model._meta.db_table])
+                row = cursor.fetchone()
+            estimate = int(row[0]) if row else -1
+            if estimate > self.estimate_above:
+                self.estimated = True
+                return estimate
+        count = queryset.order_by()[: self.count_cap + 1].count()
+        self.capped = count > self.count_cap
+        return count
+
+    @property
+    def count_label(self):
+        if self.estimated:
+            return f"about {self.count:,}"
+        if self.capped:
+            return f"more than {self.count_cap:,}"
+        return f"{self.count:,}"
 
 
 @admin.register(Location)
@@ -175,6 +231,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     search_fields = ["reference", "first_name", "last_name", "email", "phone"]
     search_help_text = "Search by reference, name, email or phone."
     show_full_result_count = False
+    paginator = AppointmentPaginator
     list_per_page = 50
 
     class Media:
@@ -228,13 +285,21 @@ class AppointmentAdmin(admin.ModelAdmin):
         return ["triage_rank", F("upcoming_start").asc(nulls_last=True), "-starts_at", "-pk"]
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        digits = "".join(ch for ch in search_term if ch.isdigit())
-        if len(digits) >= 7:  # "(201) 555-0123" finds "+12015550123"
-            queryset |= self.model.objects.filter(phone__contains=digits).annotate(
-                **queryset.query.annotations
-            )
-        return queryset, may_have_duplicates
+        """Each word matches a reference, name, email or phone; "(201) 555-0123" also finds "+12015550123".
+
+        Built as one Q on the queryset it is given, so the list filters still apply.
+        """
+        if not search_term.strip():
+            return queryset, False
+        words = Q()
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            words &= Q(*[(f"{field}__icontains", bit) for field in self.search_fields], _connector=Q.OR)
+        digits = "".join(ch for ch in search_term if ch.isascii() and ch.isdigit())
+        if len(digits) >= 7:
+            words |= Q(phone__contains=digits)
+        return queryset.filter(words), False
 
     # Columns
 
@@ -291,7 +356,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                     (
                         timezone.localtime(entry.occurred_at).strftime("%d %b %Y %H:%M"),
                         _describe(entry),
-                        entry.username or "the patient online",
+                        _actor(entry),
                         f" from {entry.address}" if entry.address else "",
                     )
                     for entry in entries
@@ -313,11 +378,21 @@ class AppointmentAdmin(admin.ModelAdmin):
                 audit.record_access(request, "view", [appointment])
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        # The history page names the patient, so opening it is a view like the change page.
+        appointment = self.get_object(request, object_id)
+        if appointment is not None and self.has_view_or_change_permission(request, appointment):
+            audit.record_access(request, "view", [appointment])
+        return super().history_view(request, object_id, extra_context)
+
     def get_object(self, request, object_id, from_field=None):
+        object_id = str(object_id)
+        if not (object_id.isascii() and object_id.isdigit()):  # "²".isdigit() is True, int("²") fails
+            return None
         return (
             self.model._default_manager.select_related("visit_type", "provider", "location", "source_article")
             .prefetch_related("risk_factors", "source_article__risk_factors")
-            .filter(pk=object_id if str(object_id).isdigit() else None)
+            .filter(pk=object_id)
             .first()
         )
 
@@ -346,7 +421,11 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected appointments as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
-        rows = queryset.select_related("visit_type", "provider", "location", "source_article").order_by("starts_at")
+        rows = (
+            queryset.select_related("visit_type", "provider", "location", "source_article")
+            .prefetch_related("risk_factors", "source_article__risk_factors")
+            .order_by("starts_at")
+        )
         audit.record_access(request, "export", rows)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="appointments-{timezone.localdate()}.csv"'
@@ -356,13 +435,17 @@ class AppointmentAdmin(admin.ModelAdmin):
             "Date of birth", "Email", "Phone", "Preferred contact", "New patient", "Triage summary", "Came from",
         ])
         for a in rows:
-            writer.writerow([_safe_cell(value) for value in [
+            before_phone = [
                 a.reference, timezone.localtime(a.starts_at).isoformat(), timezone.localtime(a.ends_at).isoformat(),
                 a.get_status_display(), a.visit_type.name, a.provider.name, a.location.name, a.first_name,
-                a.last_name, a.date_of_birth or "", a.email, str(a.phone), a.get_preferred_contact_display(),
-                "yes" if a.is_new_patient else "no", a.triage_summary(),
+                a.last_name, a.date_of_birth or "", a.email,
+            ]
+            after_phone = [
+                a.get_preferred_contact_display(), "yes" if a.is_new_patient else "no", a.triage_summary(),
                 a.source_article.title if a.source_article_id else "",
-            ]])
+            ]
+            # The phone is a validated E.164 number ("+1201…"): text, not a formula, so it stays as it is.
+            writer.writerow([*map(_safe_cell, before_phone), str(a.phone), *map(_safe_cell, after_phone)])
         return response
 
     # Extra admin views: the schedule, phone bookings, moves
@@ -387,10 +470,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     def schedule_view(self, request):
         if not self.has_schedule_permission(request):
             raise PermissionDenied
-        try:
-            day = date.fromisoformat(request.GET.get("date", ""))
-        except ValueError:
-            day = timezone.localdate()
+        day = requested_day(self, request, timezone.localdate())
         span = "week" if request.GET.get("span") == "week" else "day"
         schedule = build_schedule(day, span)
         step = timedelta(days=7 if span == "week" else 1)
@@ -410,8 +490,6 @@ class AppointmentAdmin(admin.ModelAdmin):
     def book_view(self, request):
         if not self.has_booking_permission(request):
             raise PermissionDenied
-        from appointments.staff_forms import PhoneBookingForm, SlotPickForm
-
         pick = SlotPickForm(request.GET or None)
         context = {**self.admin_site.each_context(request), "title": "Book by phone", "opts": self.model._meta,
                    "pick": pick}
@@ -451,10 +529,9 @@ class AppointmentAdmin(admin.ModelAdmin):
         appointment = get_object_or_404(Appointment.objects.select_related("visit_type", "provider"), pk=pk)
         if not self.has_change_permission(request, appointment):
             raise PermissionDenied
-        try:
-            day = date.fromisoformat(request.GET.get("date", ""))
-        except ValueError:
-            day = timezone.localdate(appointment.starts_at)
+        if request.method == "GET":
+            audit.record_access(request, "view", [appointment])
+        day = requested_day(self, request, timezone.localdate(appointment.starts_at))
         policy = availability.Policy.for_staff()
         slots = availability.find_slots(appointment.visit_type, day, 1, policy=policy, ignore=appointment.pk)
         if request.method == "POST":
@@ -497,6 +574,15 @@ def _describe(entry):
         old, new = (labels.get(status.get(key), status.get(key) or "—") for key in ("from", "to"))
         text += f" (status {old} → {new})"
     return text
+
+
+def _actor(entry):
+    """Who did it: a staff member, a patient creating their request online, or the system (commands, shell)."""
+    if entry.username:
+        return entry.username
+    if entry.action == entry.Action.CREATE and entry.user_id is None:
+        return "the patient online"
+    return "system"
 
 
 def _safe_cell(value):

@@ -2,6 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from appointments.models import Appointment, Closure, Provider
@@ -17,8 +18,7 @@ def build_schedule(day, span="day"):
     start = timezone.make_aware(datetime.combine(days[0], time.min))
     end = timezone.make_aware(datetime.combine(days[-1] + timedelta(days=1), time.min))
 
-    providers = list(Provider.objects.filter(active=True))
-    appointments = (
+    appointments = list(
         Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .exclude(status__in=[Appointment.Status.CANCELLED, Appointment.Status.DECLINED])
         .select_related("visit_type")
@@ -26,6 +26,8 @@ def build_schedule(day, span="day"):
               "visit_type__name", "erased_at")
         .order_by("starts_at")
     )
+    # A provider who left still has visits to hand over: they keep a column while they have any.
+    providers = list(Provider.objects.filter(Q(active=True) | Q(pk__in={a.provider_id for a in appointments})))
     closures = list(Closure.objects.overlapping(start, end).select_related("provider"))
 
     cells = {(d, p.pk): [] for d in days for p in providers}

@@ -1,10 +1,19 @@
 """Forms for staff working in the admin: booking a patient who calls."""
 
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 
 from appointments.forms import AppointmentRequestForm
 from appointments.models import Provider, VisitType
+
+# Staff browse and book within this distance of today; further dates are typos (and overflow date arithmetic).
+DATE_WINDOW = timedelta(days=3 * 366)
+
+
+def within_window(day) -> bool:
+    return abs(day - timezone.localdate()) <= DATE_WINDOW
 
 
 class SlotPickForm(forms.Form):
@@ -13,6 +22,12 @@ class SlotPickForm(forms.Form):
         queryset=Provider.objects.filter(active=True), required=False, empty_label="Any specialist"
     )
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not within_window(day):
+            raise forms.ValidationError("Choose a date within three years of today.")
+        return day
 
 
 class PhoneBookingForm(AppointmentRequestForm):
