@@ -7,7 +7,7 @@ class AuditEntry(models.Model):
 
     Rows are written by `staff.audit.record_access` (views, exports) and by a database
     trigger on the appointments table (creation, every change, deletion, bulk updates
-    included). A second trigger refuses UPDATE and DELETE: the trail is append-only.
+    included). Further triggers refuse UPDATE, DELETE and TRUNCATE: the trail is append-only.
     Entries name the fields that changed; values are kept only for scheduling fields,
     never for the patient's details or intake.
     """

@@ -14,3 +14,9 @@ os.environ.setdefault("TRUFFLES_REQUIRE_2FA", "false")
 from truffles.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The audit table refuses TRUNCATE (staff migration 0004) unless the connection opts in; Django's
+# test flush between transactional tests empties tables with TRUNCATE, so test connections opt in.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(  # noqa: F405
+    filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), "-c truffles.allow_truncate=on"])  # noqa: F405
+)

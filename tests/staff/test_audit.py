@@ -1,5 +1,6 @@
 from http import HTTPStatus
 
+import psycopg2
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, connection, transaction
@@ -192,6 +193,33 @@ def test_the_database_refuses_to_change_or_delete_audit_entries(make_appointment
 
     entry.refresh_from_db()
     assert (entry.username, entry.address) == ("", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_normal_database_connection_cannot_truncate_the_audit_trail(make_appointment):
+    appointment = make_appointment()
+    # A connection as the site opens it: without the test-only truffles.allow_truncate option.
+    params = {key: value for key, value in connection.get_connection_params().items() if key != "options"}
+    params.pop("cursor_factory", None)
+    other = psycopg2.connect(**params, options="-c lock_timeout=10s")
+    try:
+        with pytest.raises(psycopg2.Error, match="append-only: TRUNCATE refused"), other.cursor() as cursor:
+            cursor.execute("TRUNCATE staff_auditentry")
+    finally:
+        other.close()
+
+    assert audit.entries_for(appointment).count() == 1
+
+
+def test_a_connection_that_switches_the_opt_in_off_cannot_truncate_either(make_appointment):
+    appointment = make_appointment()
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL truffles.allow_truncate = 'off'")
+        with pytest.raises(DatabaseError, match="TRUNCATE refused"), transaction.atomic():
+            cursor.execute("TRUNCATE staff_auditentry CASCADE")
+
+    assert audit.entries_for(appointment).count() == 1
 
 
 def test_a_superuser_can_read_but_not_add_change_or_delete_audit_entries(admin_client, admin_user, make_appointment):
