@@ -1,16 +1,21 @@
 """Each staff role against each admin page and action: allowed or refused (least privilege)."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from appointments.models import Appointment
 from staff.models import AuditEntry
 from staff.roles import CLINIC_MANAGER, CLINICIAN, CONTENT_EDITOR, FRONT_DESK
+from tests.appointments.fixtures import local, next_weekday
 
 ROLES = [FRONT_DESK, CLINICIAN, CONTENT_EDITOR, CLINIC_MANAGER]
 CHANGELIST = reverse("admin:appointments_appointment_changelist")
+# Actions run from the list of all appointments: the default list hides past visits.
+ALL_APPOINTMENTS = CHANGELIST + "?when=all"
 
 # page -> the roles allowed to use it
 MATRIX = {
@@ -21,8 +26,14 @@ MATRIX = {
     "history": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
     "export": {CLINIC_MANAGER},
     "schedule": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
+    "move page": {FRONT_DESK, CLINIC_MANAGER},
+    "move": {FRONT_DESK, CLINIC_MANAGER},
+    "book": {FRONT_DESK, CLINIC_MANAGER},
     "confirm": {FRONT_DESK, CLINIC_MANAGER},
+    "decline": {FRONT_DESK, CLINIC_MANAGER},
+    "cancel": {FRONT_DESK, CLINIC_MANAGER},
     "mark completed": {CLINICIAN, CLINIC_MANAGER},
+    "mark no-show": {CLINICIAN, CLINIC_MANAGER},
     "opening hours": {CLINIC_MANAGER},
     "articles": {CONTENT_EDITOR, CLINIC_MANAGER},
     "audit trail": {CLINIC_MANAGER},
@@ -54,10 +65,46 @@ def use(page, client, appointment):
     if page == "export":
         response = client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [pk]})
         return response.get("Content-Type", "").startswith("text/csv")
-    action = {"confirm": ("mark_confirmed", "requested"), "mark completed": ("mark_completed", "confirmed")}[page]
-    Appointment.objects.filter(pk=pk).update(status=action[1])
-    client.post(CHANGELIST, {"action": action[0], "_selected_action": [pk], "apply": "yes", "reason": ""})
-    return Appointment.objects.get(pk=pk).status != action[1]
+    if page == "move page":
+        return client.get(reverse("admin:appointments_appointment_move", args=[pk])).status_code == HTTPStatus.OK
+    if page == "move":
+        day = free_day()
+        new_start = local(day, 13, 30)
+        client.post(
+            reverse("admin:appointments_appointment_move", args=[pk]) + f"?date={day.isoformat()}",
+            {"slot": f"{appointment.provider_id}@{new_start.isoformat()}"},
+        )
+        return Appointment.objects.get(pk=pk).starts_at == new_start
+    if page == "book":
+        day = free_day()
+        query = (f"?visit_type={appointment.visit_type_id}&provider={appointment.provider_id}&date={day.isoformat()}"
+                 f"&slot={appointment.provider_id}@{local(day, 9).isoformat().replace('+', '%2B')}")
+        client.post(reverse("admin:appointments_appointment_book") + query, {
+            "first_name": "Phone", "last_name": "Caller", "date_of_birth": "1960-01-01", "email": "c@example.com",
+            "phone": "(201) 555-0100", "preferred_contact": "phone", "is_new_patient": "false", "consent": "on",
+        })
+        return Appointment.objects.filter(last_name="Caller").exists()
+    action, start_status = {
+        "confirm": ("mark_confirmed", "requested"),
+        "decline": ("mark_declined", "requested"),
+        "cancel": ("mark_cancelled", "requested"),
+        "mark completed": ("mark_completed", "confirmed"),
+        "mark no-show": ("mark_no_show", "confirmed"),
+    }[page]
+    fields = {"status": start_status}
+    if action in {"mark_completed", "mark_no_show"}:
+        # Attendance is recorded once the visit has started: move it to yesterday.
+        shift = appointment.starts_at - (timezone.now() - timedelta(days=1))
+        fields.update(starts_at=appointment.starts_at - shift, ends_at=appointment.ends_at - shift,
+                      busy_until=appointment.busy_until - shift)
+    Appointment.objects.filter(pk=pk).update(**fields)
+    client.post(ALL_APPOINTMENTS, {"action": action, "_selected_action": [pk], "apply": "yes", "reason": "Because."})
+    return Appointment.objects.get(pk=pk).status != start_status
+
+
+def free_day():
+    """A Monday a couple of weeks ahead, clear of the appointment the matrix works on (a week ahead)."""
+    return next_weekday(timezone.localdate() + timedelta(days=14), 0)
 
 
 @pytest.mark.parametrize("page", list(MATRIX))
@@ -81,4 +128,15 @@ def test_refused_pages_leave_no_view_in_the_audit_trail(client, two_factor, staf
     appointment = make_appointment()
     sign_in(client, staff_member(CONTENT_EDITOR))
     client.get(reverse("admin:appointments_appointment_change", args=[appointment.pk]))
+    assert not AuditEntry.objects.filter(action="view", appointment_id=appointment.pk).exists()
+
+
+@pytest.mark.parametrize("page", ["history", "move"])
+def test_refused_move_and_history_pages_leave_no_view(
+    client, two_factor, staff_member, sign_in, make_appointment, page
+):
+    appointment = make_appointment()
+    sign_in(client, staff_member(CLINICIAN if page == "move" else CONTENT_EDITOR))
+    response = client.get(reverse(f"admin:appointments_appointment_{page}", args=[appointment.pk]))
+    assert response.status_code == HTTPStatus.FORBIDDEN
     assert not AuditEntry.objects.filter(action="view", appointment_id=appointment.pk).exists()
