@@ -1,6 +1,7 @@
 from datetime import UTC
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
@@ -9,12 +10,33 @@ from staff.models import AuditEntry
 REFERENCE_PREFIX = "TVS-"
 
 
+class StaffMemberFilter(admin.SimpleListFilter):
+    """Entries by one staff member; the choices come from the (small) staff list, not the audit table."""
+
+    title = "staff member"
+    parameter_name = "username"
+
+    def lookups(self, request, model_admin):
+        usernames = get_user_model().objects.filter(is_staff=True).order_by("username").values_list(
+            "username", flat=True
+        )
+        return [(username, username) for username in usernames]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        # A NUL byte cannot be in a username, and PostgreSQL refuses it in a query.
+        if "\x00" in self.value():
+            return queryset.none()
+        return queryset.filter(username=self.value())
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only for everyone, superusers included; the database refuses edits as well."""
 
-    list_display = ["time_utc", "action", "username_or_website", "appointment_id", "address", "fields_changed"]
-    list_filter = ["action", "username"]
+    list_display = ["time_utc", "action", "actor", "appointment_id", "address", "fields_changed"]
+    list_filter = ["action", StaffMemberFilter]
     search_fields = ["=appointment_id", "=username"]
     search_help_text = "Appointment number or reference (TVS-…), or exact username."
     readonly_fields = [
@@ -40,19 +62,20 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
             ids = Appointment.objects.filter(reference__iexact=term).values("pk")
             return queryset.filter(appointment_id__in=ids), False
-        if term and not term.isdigit():
-            return queryset.filter(username=term), False
-        if term:
+        if not term:
+            return queryset, False
+        # isdigit() alone accepts "²" and other digits int() refuses.
+        if term.isascii() and term.isdigit():
             return queryset.filter(Q(appointment_id=int(term)) | Q(username=term)), False
-        return queryset, False
+        return queryset.filter(username=term), False
 
     @admin.display(description="Time (UTC)", ordering="occurred_at")
     def time_utc(self, entry):
         return timezone.localtime(entry.occurred_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
     @admin.display(description="User", ordering="username")
-    def username_or_website(self, entry):
-        return entry.username or "website (patient)"
+    def actor(self, entry):
+        return entry.actor
 
     @admin.display(description="Fields changed")
     def fields_changed(self, entry):

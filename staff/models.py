@@ -41,5 +41,14 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        who = self.username or "website"
-        return f"{who} {self.get_action_display().lower()} appointment {self.appointment_id}"
+        return f"{self.actor} {self.get_action_display().lower()} appointment {self.appointment_id}"
+
+    @property
+    def actor(self) -> str:
+        """Who acted, for people reading the trail."""
+        if self.username:
+            return self.username
+        # Nobody signed in: the public request form, or a shell, command or job without `acting_as`.
+        if self.action == self.Action.CREATE and self.user_id is None:
+            return "the patient online"
+        return "system"

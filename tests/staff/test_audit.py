@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from appointments.models import Appointment
 from staff import audit
@@ -258,3 +259,52 @@ def test_a_front_desk_member_cannot_open_the_audit_trail(client, staff_member, s
     sign_in(client, staff_member("Front desk"))
 
     assert client.get(CHANGELIST).status_code == HTTPStatus.FORBIDDEN
+
+
+@pytest.mark.parametrize("term", ["²", "٣", "99999999999999999999999"])
+def test_odd_search_terms_find_nothing_instead_of_failing(admin_client, make_appointment, term):
+    make_appointment()
+
+    response = admin_client.get(CHANGELIST, {"q": term})
+
+    assert response.status_code == HTTPStatus.OK
+    assert list(response.context["cl"].result_list) == []
+
+
+@pytest.mark.parametrize("query", [{"q": "a\x00b"}, {"q": "TVS-\x00"}, {"username": "a\x00b"}])
+def test_a_null_character_in_the_audit_list_address_does_not_fail(admin_client, make_appointment, query):
+    make_appointment()
+
+    assert admin_client.get(CHANGELIST, query).status_code == HTTPStatus.OK
+
+
+def test_the_audit_list_filters_by_staff_member_without_scanning_the_trail(
+    admin_client, admin_user, make_appointment, staff_member
+):
+    appointment = make_appointment()
+    nurse = staff_member("Front desk")
+    audit.record_access(staff_request(nurse), "view", [appointment])
+    User = type(nurse)
+    User.objects.create_user("former-patient-portal", is_staff=False)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(CHANGELIST)
+    by_nurse = admin_client.get(CHANGELIST, {"username": "front-desk"})
+
+    choices = [choice["display"] for choice in page.context["cl"].filter_specs[1].choices(page.context["cl"])]
+    assert choices == ["All", "admin", "front-desk"]
+    assert not any("DISTINCT" in query["sql"] and "staff_auditentry" in query["sql"] for query in queries)
+    assert [entry.action for entry in by_nurse.context["cl"].result_list] == ["view"]
+
+
+def test_entries_without_a_user_name_the_patient_only_for_online_requests(admin_client, make_appointment):
+    appointment = make_appointment()  # created with no one on the connection, as by the public form
+    Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.CANCELLED)  # e.g. a shell
+
+    changelist = admin_client.get(CHANGELIST)
+
+    actors = {entry.action: entry.actor for entry in changelist.context["cl"].result_list}
+    assert actors == {"create": "the patient online", "change": "system"}
+    assert "the patient online" in changelist.text
+    assert ">system<" in changelist.text
+    assert "website (patient)" not in changelist.text
