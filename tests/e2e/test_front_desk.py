@@ -2,12 +2,14 @@
 
 import re
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment
 from staff.roles import FRONT_DESK
+from tests.appointments.fixtures import local
 from tests.conftest import tab_to
 from tests.staff.fixtures import PASSWORD, current_code
 
@@ -65,14 +67,55 @@ def test_front_desk_confirms_a_request_and_sees_it_on_todays_schedule(
     axe(page)
 
 
-def test_schedule_week_view_and_book_by_phone_pages_are_accessible(page, axe, staff_member, sign_in, clinic):
+def sign_in_as_manager(page, staff_member):
     manager = staff_member(None)
     page.goto("/admin/login/")
     page.get_by_label("Username").fill(manager.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("Log in|Sign in")).click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    return manager
+
+
+def test_schedule_week_view_and_book_by_phone_pages_are_accessible(page, axe, staff_member, sign_in, clinic):
+    sign_in_as_manager(page, staff_member)
     page.goto("/admin/appointments/appointment/schedule/?span=week")
     assert page.get_by_role("table").is_visible()
     axe(page)
     page.goto("/admin/appointments/appointment/book/")
     axe(page)
+
+
+def test_move_booking_and_decline_pages_are_accessible(
+    page, axe, staff_member, clinic, risk_factors, make_appointment, booking_day
+):
+    sign_in_as_manager(page, staff_member)
+    appointment = make_appointment(start=local(booking_day, 10), provider=clinic["okafor"], last_name="Mover")
+
+    page.goto(f"/admin/appointments/appointment/{appointment.pk}/move/")
+    assert page.get_by_role("radio").count() > 0  # the free times to move to
+    axe(page)
+
+    slot = f"{clinic['marsh'].pk}@{local(booking_day, 9).isoformat()}"
+    query = {"visit_type": clinic["vein"].pk, "provider": clinic["marsh"].pk, "date": booking_day.isoformat(),
+             "slot": slot}
+    page.goto(f"/admin/appointments/appointment/book/?{urlencode(query)}")
+    assert page.get_by_label("First name").is_visible()
+    axe(page)
+    page.get_by_role("button", name="Book and confirm").click()
+    first_name = page.get_by_label("First name")
+    assert first_name.get_attribute("aria-invalid") == "true"
+    error = page.locator(f"#{first_name.get_attribute('aria-describedby').split()[-1]}")
+    assert error.inner_text() == "Enter your first name."  # a screen reader reads the error with the field
+    axe(page)
+
+    page.goto("/admin/appointments/appointment/?when=all")
+    page.locator("#result_list tbody tr", has_text="Mover").locator("input.action-select").check()
+    page.locator("select[name=action]").select_option(label="Decline selected appointments")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_role("button", name="Yes, decline").click()
+    assert page.get_by_text("Give the patient a reason: they will see it.").is_visible()
+    assert page.get_by_label("Reason (required)").get_attribute("aria-describedby") == "reason-errors reason-help"
+    axe(page)
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.REQUESTED
