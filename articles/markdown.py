@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import markdown
 import nh3
+from markdown.extensions.toc import slugify
 
 WORDS_PER_MINUTE = 200
 
@@ -27,6 +28,9 @@ ALLOWED_ATTRIBUTES = {
     **{f"h{level}": {"id"} for level in range(2, 7)},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
+# Section anchors start with this, so a heading can never take an id the page itself uses ("main", "toc-title").
+HEADING_ID_PREFIX = "sec-"
+HEADINGS = {f"h{level}" for level in range(2, 7)}
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -41,7 +45,7 @@ class Rendered:
 def render(source: str) -> Rendered:
     converter = markdown.Markdown(
         extensions=["toc", "tables", "sane_lists", "smarty"],
-        extension_configs={"toc": {"toc_depth": "1-3"}},
+        extension_configs={"toc": {"toc_depth": "1-3", "slugify": _heading_id}},
         output_format="html",
     )
     raw = converter.convert(source or "")
@@ -53,6 +57,7 @@ def render(source: str) -> Rendered:
         clean_content_tags={"script", "style", "iframe", "object", "template"},
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        attribute_filter=_allowed_value,
     )
     text = plain_text(safe)
     words = len(text.split())
@@ -62,6 +67,27 @@ def render(source: str) -> Rendered:
         toc=_sections(converter.toc_tokens),
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
     )
+
+
+def _heading_id(value: str, separator: str) -> str:
+    return HEADING_ID_PREFIX + slugify(value, separator)
+
+
+def _allowed_value(tag: str, attribute: str, value: str) -> str | None:
+    """Drop images from other sites (the CSP blocks them, and they would tell a third party who reads
+    what); give raw-HTML heading ids the section prefix too."""
+    if tag == "img" and attribute == "src":
+        return value if _is_relative(value) else None
+    if tag in HEADINGS and attribute == "id" and not value.startswith(HEADING_ID_PREFIX):
+        return HEADING_ID_PREFIX + value
+    return value
+
+
+def _is_relative(url: str) -> bool:
+    """A path on our own site: no scheme, no host (browsers read "/\\host" like "//host")."""
+    # Browsers ignore tabs and line breaks inside a URL ("ht\ttps:" is "https:") and trim the ends.
+    url = re.sub(r"[\t\n\r]", "", url).strip()
+    return bool(url) and "\\" not in url and not url.startswith("//") and not re.match(r"[a-zA-Z][\w+.-]*:", url)
 
 
 def plain_text(fragment: str) -> str:

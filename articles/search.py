@@ -1,5 +1,7 @@
 """Full-text search over published articles, ranked title > summary > body, with snippets."""
 
+import re
+
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import F
 
@@ -9,6 +11,14 @@ from articles.models import SEARCH_CONFIG
 # the `highlighted` filter escapes the snippet and turns only them into <mark> tags.
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_STOP = "\x03"
+MAX_TERMS_LENGTH = 200
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def reader_terms(raw: str) -> str:
+    """What the reader typed, fit for a query: PostgreSQL refuses NUL, and no other control
+    character means anything in a search, so they become spaces; long input is cut."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", raw).split())[:MAX_TERMS_LENGTH]
 
 
 def search(queryset, terms):

@@ -10,10 +10,8 @@ from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView
 
 from articles.models import Article, Topic
-from articles.search import search
+from articles.search import reader_terms, search
 from articles.structured_data import article_json_ld, to_script_json
-
-MAX_QUERY_LENGTH = 200
 
 
 class ArticleListView(ListView):
@@ -22,7 +20,7 @@ class ArticleListView(ListView):
     paginate_by = 10
 
     def get_queryset(self):
-        self.query = " ".join(self.request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+        self.query = reader_terms(self.request.GET.get("q", ""))
         # Only topics with something to read are offered; one query, reused to resolve ?topic=.
         self.topics = list(Topic.objects.filter(articles__in=Article.objects.published()).distinct())
         articles = Article.objects.published().prefetch_related("topics")
@@ -82,9 +80,18 @@ class ArticleDetailView(DetailView):
         return response
 
     def validators(self):
-        """ETag and Last-Modified from everything on the page that staff can change."""
-        versions = [self.object, *self.related]
-        fingerprint = "|".join(f"{article.pk}:{article.updated_at.isoformat()}" for article in versions)
+        """ETag and Last-Modified from everything on the page that staff can change, and the release.
+
+        Topics, risk factors and references have no timestamp of their own (renaming a topic does
+        not touch its articles), so their values are in the ETag; a deploy can change any template.
+        """
+        article = self.object
+        versions = [article, *self.related]
+        parts = [f"release:{settings.TRUFFLES_RELEASE}"]
+        parts += [f"article:{item.pk}:{item.updated_at.isoformat()}" for item in versions]
+        for rows in (article.topics.all(), article.risk_factors.all(), article.references.all()):
+            parts += [_row_version(row) for row in rows]
+        fingerprint = "\x1f".join(parts)
         etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
         last_modified = int(max(article.updated_at for article in versions).timestamp())
         return etag, last_modified
@@ -111,3 +118,9 @@ class ArticleDetailView(DetailView):
             hero_image_url=build(article.hero_image.url) if article.hero_image else "",
         )
         return context
+
+
+def _row_version(row) -> str:
+    """Every stored value of a (prefetched) row: its version when it has no timestamp."""
+    values = [field.value_from_object(row) for field in row._meta.concrete_fields]
+    return f"{row._meta.label}:{values!r}"

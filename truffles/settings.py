@@ -130,6 +130,8 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# The deployed release (e.g. the commit): part of article pages' ETag, so a deploy refreshes what browsers kept.
+TRUFFLES_RELEASE = env.str("TRUFFLES_RELEASE", default="")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 

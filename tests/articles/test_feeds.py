@@ -5,7 +5,7 @@ from http import HTTPStatus
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, RiskFactor, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +88,31 @@ def test_staff_previews_are_never_answered_from_a_cache(admin_client, rls_articl
     response = admin_client.get(rls_article.get_absolute_url())
     assert "ETag" not in response
     assert "no-store" in response["Cache-Control"]
+
+
+def test_renaming_a_topic_or_risk_factor_sends_the_page_again(client, make_article):
+    topic = Topic.objects.create(name="Vein disease", slug="vein-disease", is_medical_condition=True)
+    article = make_article(topics=[topic], risk_factors=["pregnancy"])
+    first = client.get(article.get_absolute_url())
+
+    topic.name = "Chronic venous disease"
+    topic.save()
+    renamed_topic = client.get(article.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
+    RiskFactor.objects.filter(slug="pregnancy").update(name="Pregnancy (third trimester)")
+    renamed_factor = client.get(article.get_absolute_url(), headers={"If-None-Match": renamed_topic["ETag"]})
+
+    assert renamed_topic.status_code == HTTPStatus.OK
+    assert "Chronic venous disease" in renamed_topic.text
+    assert renamed_factor.status_code == HTTPStatus.OK
+    assert "Pregnancy (third trimester)" in renamed_factor.text
+
+
+def test_a_new_release_sends_article_pages_again(client, rls_article, settings):
+    settings.TRUFFLES_RELEASE = "2026-11-20"
+    before = client.get(rls_article.get_absolute_url())
+    settings.TRUFFLES_RELEASE = "2026-11-24"
+
+    after = client.get(rls_article.get_absolute_url(), headers={"If-None-Match": before["ETag"]})
+
+    assert after.status_code == HTTPStatus.OK
+    assert after["ETag"] != before["ETag"]

@@ -81,3 +81,37 @@ def test_search_can_be_combined_with_a_topic(client, clinic_articles):
     response = client.get("/articles/", {"q": "iron", "topic": "treatment"})
     titles = [article.title for article in response.context["articles"]]
     assert titles == ["Treating restless legs syndrome"]
+
+
+@pytest.mark.parametrize("typed", ["\x00", "iron\x00", "ir\x00on", "\x02iron\x03", "iron\x1b"])
+def test_control_characters_in_a_search_are_ignored(client, rls_article, typed):
+    response = client.get("/articles/", {"q": typed})
+
+    assert response.status_code == HTTPStatus.OK
+    assert "\x00" not in response.context["query"]
+    if "iron" in typed:
+        assert rls_article.title in [article.title for article in response.context["articles"]]
+
+
+def test_a_very_long_search_is_cut_to_what_the_box_accepts(client, rls_article):
+    response = client.get("/articles/", {"q": "iron " * 1000})
+
+    assert response.status_code == HTTPStatus.OK
+    assert len(response.context["query"]) <= 200
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ({"topic": "\x00"}, HTTPStatus.NOT_FOUND),
+        ({"topic": "no-such-topic"}, HTTPStatus.NOT_FOUND),
+        ({"page": "\x00"}, HTTPStatus.NOT_FOUND),
+        ({"page": "99999"}, HTTPStatus.NOT_FOUND),
+        ({"page": "-1"}, HTTPStatus.NOT_FOUND),
+        ({"page": "²"}, HTTPStatus.NOT_FOUND),
+        ({"page": "last"}, HTTPStatus.OK),
+        ({"q": "iron", "page": "\x00"}, HTTPStatus.NOT_FOUND),
+    ],
+)
+def test_odd_list_addresses_answer_not_found_never_an_error(client, clinic_articles, query, status):
+    assert client.get("/articles/", query).status_code == status

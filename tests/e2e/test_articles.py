@@ -29,7 +29,7 @@ def test_reader_on_a_phone_searches_reads_and_requests_an_evaluation(page, axe, 
 
     contents = page.get_by_role("navigation", name="On this page")
     contents.get_by_role("link", name="Chronic kidney disease").click()
-    expect(page).to_have_url(re.compile(r"#chronic-kidney-disease$"))
+    expect(page).to_have_url(re.compile(r"#sec-chronic-kidney-disease$"))
     expect(page.get_by_role("heading", name="Chronic kidney disease", level=3)).to_be_in_viewport()
 
     page.get_by_role("link", name="Request a vein evaluation").click()
