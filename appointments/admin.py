@@ -282,6 +282,9 @@ class AppointmentAdmin(admin.ModelAdmin):
         )
 
     def get_ordering(self, request):
+        if request.GET.get(WhenFilter.parameter_name) in {"all", "past"}:
+            # History views: newest first straight from the starts_at index, no sort of the whole table.
+            return ["-starts_at", "-pk"]
         return ["triage_rank", F("upcoming_start").asc(nulls_last=True), "-starts_at", "-pk"]
 
     def get_search_results(self, request, queryset, search_term):

@@ -50,13 +50,23 @@ def run_action(client, action, appointments, reason=""):
 
 
 def test_changelist_shows_requests_needing_triage_first(admin_client, make_appointment, booking_day):
-    make_appointment(hour=15, status=Appointment.Status.REQUESTED, last_name="Requested")
-    make_appointment(hour=9, status=Appointment.Status.CONFIRMED, last_name="Confirmed")
+    make_appointment(hour=15, status=Appointment.Status.REQUESTED, last_name="Waitingrequest")
+    make_appointment(hour=9, status=Appointment.Status.CONFIRMED, last_name="Nineoclock")
     make_appointment(hour=9, day=timezone.localdate() - timedelta(days=30), status=Appointment.Status.COMPLETED,
-                     last_name="Past")
-    html = admin_client.get(CHANGELIST, {"when": "all"}).content.decode()
-    assert html.index("Requested") < html.index("Confirmed") < html.index("Past")
-    assert "RLS 1/4" in html
+                     last_name="Lastmonth")
+    make_appointment(hour=8, status=Appointment.Status.CONFIRMED, last_name="Eightoclock")
+
+    def rows(**params):
+        html = admin_client.get(CHANGELIST, params).content.decode()
+        return html[html.index('id="result_list"'):]
+
+    default = rows()
+    assert default.index("Waitingrequest") < default.index("Eightoclock") < default.index("Nineoclock")
+    assert "Lastmonth" not in default
+    assert "RLS 1/4" in default
+    history = rows(when="all")  # newest first
+    order = ["Waitingrequest", "Nineoclock", "Eightoclock", "Lastmonth"]
+    assert sorted(order, key=history.index) == order
 
 
 def test_changelist_opens_on_requests_and_upcoming_visits(admin_client, make_appointment):
