@@ -17,6 +17,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # The audit table refuses TRUNCATE (staff migration 0004) unless the connection opts in; Django's
 # test flush between transactional tests empties tables with TRUNCATE, so test connections opt in.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(  # noqa: F405
-    filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), "-c truffles.allow_truncate=on"])  # noqa: F405
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+_database_options["options"] = " ".join(
+    filter(None, [_database_options.get("options", ""), "-c truffles.allow_truncate=on"])
 )
