@@ -1,3 +1,4 @@
+import contextlib
 import re
 import uuid
 from datetime import date, datetime, timedelta
@@ -5,6 +6,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -222,22 +224,26 @@ def request_details(request):
     existing = Appointment.objects.filter(submission_token=form.cleaned_data["submission_token"]).first()
     if existing:
         return redirect(existing)
-    refusal = protection.refusal(request, form.cleaned_data)
-    if refusal:
-        form.add_error(None, refusal)
-        return render(request, "appointments/request_details.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
-
     details = {field: form.cleaned_data[field] for field in form.Meta.fields if field != "risk_factors"}
     details.update(
         consent_version=settings.BOOKING["PRIVACY_NOTICE_VERSION"],
         consented_at=timezone.now(),
         source_article=_source_article(source),
     )
-    try:
-        appointment = booking.request_appointment(
-            slot, details, form.cleaned_data["risk_factors"], form.cleaned_data["submission_token"]
-        )
-    except booking.SlotTaken:
+    appointment = None
+    with transaction.atomic():
+        # The anti-abuse locks (per address, per email) are held until the request is stored,
+        # so simultaneous submissions cannot slip past the cap on open requests.
+        refusal = protection.refusal(request, form.cleaned_data)
+        if not refusal:
+            with contextlib.suppress(booking.SlotTaken):  # appointment stays None: the "no longer free" page
+                appointment = booking.request_appointment(
+                    slot, details, form.cleaned_data["risk_factors"], form.cleaned_data["submission_token"]
+                )
+    if refusal:
+        form.add_error(None, refusal)
+        return render(request, "appointments/request_details.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
+    if appointment is None:
         context["alternatives"] = _alternatives(slot)
         context["taken"] = True
         return render(request, "appointments/request_details.html", context, status=HTTPStatus.CONFLICT)

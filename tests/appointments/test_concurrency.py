@@ -26,7 +26,8 @@ def race(slot_post, slot):
         data = slot_post(slot, first_name=f"Patient{index}", email=f"patient{index}@example.com")
         barrier.wait()
         try:
-            response = client.post("/appointments/request/details/", data)
+            # Twenty different patients, each from their own address.
+            response = client.post("/appointments/request/details/", data, REMOTE_ADDR=f"198.51.100.{index + 1}")
             taken = b"that time is no longer free" in response.content
             outcomes.append("booked" if response.status_code == HTTPStatus.FOUND else
                             "taken" if taken else str(response.status_code))
@@ -61,3 +62,30 @@ def test_twenty_patients_racing_for_one_slot_get_one_appointment_twenty_times(
         assert Appointment.objects.filter(starts_at=start, provider=clinic["marsh"]).count() == 1
     assert Appointment.objects.count() == ROUNDS
     print(f"\n{ROUNDS} races x {PATIENTS} patients: {sum(results, Counter())}")
+
+
+def test_simultaneous_requests_from_one_patient_respect_the_open_request_cap(
+    clinic, booking_day, slot_post, settings
+):
+    settings.BOOKING = {**settings.BOOKING, "MAX_OPEN_REQUESTS_PER_PATIENT": 2, "RATE_PER_EMAIL_PER_DAY": 100,
+                        "RATE_PER_ADDRESS_PER_HOUR": 100}
+    starts = [local(booking_day, 9), local(booking_day, 10), local(booking_day, 11), local(booking_day, 14),
+              local(booking_day, 15)]
+    barrier = threading.Barrier(len(starts))
+    statuses = []
+
+    def patient(start):
+        slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": start}
+        barrier.wait()
+        try:
+            statuses.append(Client().post("/appointments/request/details/", slot_post(slot)).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=patient, args=(start,)) for start in starts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert Appointment.objects.count() == 2
+    assert sorted(statuses) == [HTTPStatus.FOUND] * 2 + [HTTPStatus.TOO_MANY_REQUESTS] * 3
