@@ -48,7 +48,8 @@ def test_sitemap_lists_live_articles_with_lastmod(client, clinic_articles, make_
     }
     for article in clinic_articles:
         article.refresh_from_db()
-        assert urls[f"http://testserver{article.get_absolute_url()}"] == article.updated_at.date().isoformat()
+        expected = timezone.localdate(article.updated_at).isoformat()  # the clinic's calendar day
+        assert urls[f"http://testserver{article.get_absolute_url()}"] == expected
     assert "http://testserver/" in urls
     assert "http://testserver/articles/" in urls
     assert f"http://testserver{draft.get_absolute_url()}" not in urls
