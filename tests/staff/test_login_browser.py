@@ -4,18 +4,10 @@ import re
 
 import pytest
 
+from tests.conftest import tab_to
 from tests.staff.fixtures import PASSWORD, current_code
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def tab_to(page, locator, limit=50):
-    target = locator.element_handle()
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"Could not reach {locator} with the Tab key")
 
 
 def test_staff_sign_in_with_the_second_factor_by_keyboard(two_factor, page, axe, staff_member, authenticator):
