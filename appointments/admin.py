@@ -507,7 +507,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                 provider_obj = Provider.objects.get(pk=slot.provider_id)
                 choice = booking.SlotChoice(visit_type, provider_obj, Location.objects.get(pk=slot.location_id),
                                             slot.start)
-                form = PhoneBookingForm(request.POST or None)
+                form = PhoneBookingForm(request.POST if request.method == "POST" else None)
                 context.update(choice=choice, form=form, chosen=chosen)
                 if request.method == "POST" and form.is_valid():
                     details = {k: v for k, v in form.cleaned_data.items() if k not in {"risk_factors", "consent"}}

@@ -43,3 +43,17 @@ class PhoneBookingForm(AppointmentRequestForm):
         for name in ("urgent_one_leg", "urgent_breathing", "website", "submission_token"):
             del self.fields[name]
         self.fields["reasons"].required = False
+        # Staff type for the patient: messages speak about the patient, not to them.
+        for name, message in STAFF_REQUIRED_MESSAGES.items():
+            self.fields[name].error_messages["required"] = message
+        self.fields["date_of_birth"].error_messages["invalid"] = "Enter the patient's date of birth as a date."
+
+
+STAFF_REQUIRED_MESSAGES = {
+    "first_name": "Enter the patient's first name.",
+    "last_name": "Enter the patient's last name.",
+    "date_of_birth": "Enter the patient's date of birth.",
+    "email": "Enter the patient's email address.",
+    "phone": "Enter a phone number the patient can be reached on.",
+    "is_new_patient": "Say whether the patient has visited before.",
+}

@@ -244,8 +244,11 @@ def test_staff_book_a_caller_into_a_free_time(admin_client, clinic, booking_day,
         "first_name": "Phone", "last_name": "Caller", "date_of_birth": "1960-01-01", "email": "c@example.com",
         "phone": "(201) 555-0100", "preferred_contact": "phone", "is_new_patient": "false", "consent": "on",
     }
-    response = admin_client.post(url + "?" + "&".join(f"{k}={v}" for k, v in query.items()).replace("+", "%2B"),
-                                 data)
+    booking_url = url + "?" + "&".join(f"{k}={v}" for k, v in query.items()).replace("+", "%2B")
+    empty = admin_client.post(booking_url, {}).content.decode()
+    assert "Enter the patient&#x27;s first name." in empty  # staff wording, not the patient's
+    assert "Read the privacy notice to the patient and tick this box." in empty
+    response = admin_client.post(booking_url, data)
     assert response.status_code == HTTPStatus.FOUND
     booked = Appointment.objects.get(last_name="Caller")
     assert booked.status == Appointment.Status.CONFIRMED
