@@ -106,7 +106,7 @@ def test_move_booking_and_decline_pages_are_accessible(
     first_name = page.get_by_label("First name")
     assert first_name.get_attribute("aria-invalid") == "true"
     error = page.locator(f"#{first_name.get_attribute('aria-describedby').split()[-1]}")
-    assert error.inner_text() == "Enter your first name."  # a screen reader reads the error with the field
+    assert error.inner_text() == "Enter the patient's first name."  # a screen reader reads the error with the field
     axe(page)
 
     page.goto("/admin/appointments/appointment/?when=all")
