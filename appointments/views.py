@@ -94,7 +94,6 @@ def _week_url(request, week):
 
 def _group_by_day(slots, first_day, visit_type, source, reschedule, one_per_time):
     """Seven days, each with its free times; with 'any specialist', one entry per time."""
-    providers = {p.pk: p for p in Provider.objects.filter(pk__in={s.provider_id for s in slots})}
     days = {first_day + timedelta(days=offset): [] for offset in range(7)}
     seen = set()
     for slot in slots:
@@ -105,7 +104,7 @@ def _group_by_day(slots, first_day, visit_type, source, reschedule, one_per_time
         days[local.date()].append(
             {
                 "start": local,
-                "provider": providers[slot.provider_id],
+                "provider_name": slot.provider_name,
                 "url": _details_url(slot, visit_type, source, reschedule),
             }
         )
@@ -202,7 +201,8 @@ def request_details(request):
     if reschedule_token:
         return _reschedule(request, slot, reschedule_token)
 
-    context = {"slot": slot, "source_article": _source_article(source), "source": source}
+    source_article = _source_article(source)
+    context = {"slot": slot, "source_article": source_article, "source": source}
     if request.method != "POST":
         context["form"] = AppointmentRequestForm(initial={"submission_token": uuid.uuid4()})
         if not availability.is_free(slot.visit_type, slot.provider, slot.start):
@@ -221,6 +221,7 @@ def request_details(request):
     if not form.is_valid():
         return render(request, "appointments/request_details.html", context, status=HTTPStatus.BAD_REQUEST)
 
+    # A resubmitted form goes straight to its appointment, before the rate limits count it again.
     existing = Appointment.objects.filter(submission_token=form.cleaned_data["submission_token"]).first()
     if existing:
         return redirect(existing)
@@ -228,7 +229,7 @@ def request_details(request):
     details.update(
         consent_version=settings.BOOKING["PRIVACY_NOTICE_VERSION"],
         consented_at=timezone.now(),
-        source_article=_source_article(source),
+        source_article=source_article,
     )
     appointment = None
     with transaction.atomic():
@@ -255,11 +256,10 @@ def request_details(request):
 
 def _alternatives(slot):
     found = booking.nearest_alternatives(slot)
-    providers = {p.pk: p for p in Provider.objects.filter(pk__in={s.provider_id for s in found})}
     return [
         {
             "start": timezone.localtime(s.start),
-            "provider": providers[s.provider_id],
+            "provider_name": s.provider_name,
             "value": f"{s.provider_id}@{s.start.isoformat()}",
         }
         for s in found
