@@ -21,3 +21,7 @@ _database_options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
 _database_options["options"] = " ".join(
     filter(None, [_database_options.get("options", ""), "-c truffles.allow_truncate=on"])
 )
+
+# Several checkouts (or people) can share one PostgreSQL server: each names its own test database.
+if os.environ.get("TRUFFLES_TEST_DATABASE"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TRUFFLES_TEST_DATABASE"]}  # noqa: F405
