@@ -35,12 +35,30 @@ class Slot:
     start: datetime
     end: datetime
 
+    @property
+    def key(self) -> str:
+        """How a page names this slot in a link or a button: "<provider id>@<ISO start>"."""
+        return f"{self.provider_id}@{self.start.isoformat()}"
+
+
+def parse_slot_key(key) -> tuple[int, datetime] | None:
+    """The provider id and aware start in a `Slot.key`; None for anything else."""
+    provider_id, _, start = key.partition("@") if isinstance(key, str) else ("", "", "")
+    try:
+        parsed = int(provider_id), datetime.fromisoformat(start)
+    except (ValueError, OverflowError):
+        return None
+    return None if timezone.is_naive(parsed[1]) else parsed
+
 
 @dataclass(frozen=True)
 class Policy:
+    """Which times someone may book: patients online, or staff booking on the patient's behalf."""
+
     step: timedelta
     earliest: datetime
     latest: datetime
+    online_only: bool = True  # only visit types marked bookable online
 
     @classmethod
     def for_patients(cls, now=None):
@@ -60,6 +78,7 @@ class Policy:
             step=timedelta(minutes=settings.BOOKING["SLOT_STEP_MINUTES"]),
             earliest=now,
             latest=now + timedelta(days=366),
+            online_only=False,
         )
 
 
@@ -82,19 +101,8 @@ class Intervals:
         return index < len(self.starts) and self.starts[index] < end
 
 
-def free_slots(
-    *,
-    blocks,
-    first_day: date,
-    days: int,
-    duration: timedelta,
-    buffer: timedelta,
-    policy: Policy,
-    busy: dict,
-    closures: dict,
-    clinic_closures,
-    zone: ZoneInfo,
-):
+def free_slots(*, blocks, first_day: date, days: int, duration: timedelta, buffer: timedelta, policy: Policy,
+               busy: dict, closures: dict, clinic_closures, zone: ZoneInfo):
     """Every free slot, ordered by start then provider.
 
     busy: provider id -> [(start, busy_until)] of active appointments.
@@ -115,16 +123,8 @@ def free_slots(
         for block in blocks_by_weekday.get(day.weekday(), []):
             taken = busy_by_provider.get(block.provider_id, empty)
             closed = closed_by_provider.get(block.provider_id, empty)
-            block_end = datetime.combine(day, block.ends_at, tzinfo=zone)
-            wall = datetime.combine(day, block.starts_at)
-            while True:
-                start = wall.replace(tzinfo=zone)
+            for start in _starts(day, block, duration, policy, zone):
                 end = start + duration
-                if end > block_end:
-                    break
-                wall += policy.step
-                if start < policy.earliest or start > policy.latest:
-                    continue
                 if clinic_closed.overlaps(start, end) or closed.overlaps(start, end):
                     continue
                 if taken.overlaps(start, end + buffer) or (block.provider_id, start) in offered:
@@ -135,9 +135,19 @@ def free_slots(
     return slots
 
 
+def _starts(day, block, duration, policy, zone):
+    """Start times in one block of hours, `policy.step` apart on the wall clock, inside the policy's window."""
+    block_end = datetime.combine(day, block.ends_at, tzinfo=zone)
+    wall = datetime.combine(day, block.starts_at)
+    while (start := wall.replace(tzinfo=zone)) + duration <= block_end:
+        wall += policy.step
+        if policy.earliest <= start <= policy.latest:
+            yield start
+
+
 def find_slots(visit_type, first_day: date, days: int, provider=None, policy=None, ignore=None):
     """Load the schedule for the window in three queries, whatever its size, and compute the free slots."""
-    from appointments.models import Appointment, Closure, WorkingHours
+    from appointments.models import WorkingHours
 
     policy = policy or Policy.for_patients()
     zone = ZoneInfo(settings.TIME_ZONE)
@@ -153,25 +163,8 @@ def find_slots(visit_type, first_day: date, days: int, provider=None, policy=Non
         return []
     provider_ids = {block.provider_id for block in blocks}
 
-    busy = {}
-    for pid, start, until in (
-        Appointment.objects.active()
-        .overlapping(window_start, window_end + visit_type.duration + visit_type.buffer_after)
-        .filter(provider_id__in=provider_ids)
-        .exclude(pk=ignore)
-        .values_list("provider_id", "starts_at", "busy_until")
-    ):
-        busy.setdefault(pid, []).append((start, until))
-
-    closures, clinic_closures = {}, []
-    for pid, start, end in Closure.objects.overlapping(window_start, window_end).values_list(
-        "provider_id", "starts_at", "ends_at"
-    ):
-        if pid is None:
-            clinic_closures.append((start, end))
-        else:
-            closures.setdefault(pid, []).append((start, end))
-
+    busy = _busy(provider_ids, window_start, window_end + visit_type.duration + visit_type.buffer_after, ignore)
+    closures, clinic_closures = _closures(window_start, window_end)
     return free_slots(
         blocks=blocks,
         first_day=first_day,
@@ -196,3 +189,34 @@ def is_free(visit_type, provider, start: datetime, policy=None, ignore=None) -> 
         slot.start == start and slot.provider_id == provider.pk
         for slot in find_slots(visit_type, local_day, 1, provider=provider, policy=policy, ignore=ignore)
     )
+
+
+def _busy(provider_ids, start, end, ignore=None) -> dict:
+    """provider id -> [(start, busy_until)] of the active appointments overlapping the window."""
+    from appointments.models import Appointment
+
+    busy = {}
+    for pid, starts_at, until in (
+        Appointment.objects.active()
+        .overlapping(start, end)
+        .filter(provider_id__in=provider_ids)
+        .exclude(pk=ignore)
+        .values_list("provider_id", "starts_at", "busy_until")
+    ):
+        busy.setdefault(pid, []).append((starts_at, until))
+    return busy
+
+
+def _closures(start, end):
+    """Closures overlapping the window: per provider, and those of the whole clinic."""
+    from appointments.models import Closure
+
+    closures, clinic_closures = {}, []
+    for pid, starts_at, ends_at in Closure.objects.overlapping(start, end).values_list(
+        "provider_id", "starts_at", "ends_at"
+    ):
+        if pid is None:
+            clinic_closures.append((starts_at, ends_at))
+        else:
+            closures.setdefault(pid, []).append((starts_at, ends_at))
+    return closures, clinic_closures

@@ -1,30 +1,32 @@
-"""What happens to an appointment: each step is one function, one transaction.
+"""Every change to an appointment happens here, one function per step the clinic names.
 
-Views and admin actions call these with plain values; patient messages can hook on here.
+Each step takes plain values, runs in one transaction and returns an `Outcome` that the caller
+(a patient view, an admin view or action, a command) only has to show. PostgreSQL's exclusion
+constraint has the last word on double booking; the checks here give people a clear answer first.
+Patient messages hook on here, nowhere else.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appointments import availability
-from appointments.models import Appointment
+from appointments import availability, protection
+from appointments.models import Appointment, WorkingHours
 
+Status = Appointment.Status
 NO_DOUBLE_BOOKING = "appointment_no_double_booking"
-
-
-class SlotTaken(Exception):
-    """The time was free when the patient chose it, and is not any more."""
-
-
-class InvalidTransition(Exception):
-    pass
+TAKEN = "That time was just taken. Choose another."
+# How far from now a chosen time may be; beyond it nothing is bookable (and dates overflow).
+CHOICE_WINDOW = timedelta(days=366)
 
 
 @dataclass(frozen=True)
 class SlotChoice:
+    """A time someone chose, with the provider and location it belongs to."""
+
     visit_type: object
     provider: object
     location: object
@@ -39,111 +41,205 @@ class SlotChoice:
         return self.end + self.visit_type.buffer_after
 
 
-def _violates(error: IntegrityError, constraint: str) -> bool:
-    cause = error.__cause__
-    return getattr(getattr(cause, "diag", None), "constraint_name", None) == constraint
+@dataclass
+class Outcome:
+    """What a step did: the appointment, or why not (an error to show, or the time was taken)."""
+
+    appointment: Appointment | None = None
+    created: bool = False
+    error: str = ""
+    taken: bool = False
+    alternatives: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.appointment is not None and not self.error and not self.taken
 
 
-def request_appointment(slot: SlotChoice, details: dict, risk_factors=(), submission_token=None,
-                        policy=None) -> Appointment:
-    """Create a requested appointment that holds the slot, or raise SlotTaken.
+class _Taken(Exception):
+    """Internal: the time stopped being free inside the transaction."""
 
-    The slot is re-checked inside the transaction; PostgreSQL's exclusion constraint is
-    the final word when two patients submit the same time at once. A resubmitted form
-    (same submission_token) returns the appointment it already created.
+
+def choose_slot(visit_type, provider_id, start, policy: availability.Policy) -> SlotChoice | None:
+    """The slot someone clicked, resolved to its provider and location; None if no such time exists.
+
+    Whether it is still free is decided when it is booked, under the database's guarantee.
     """
-    if submission_token:
-        existing = Appointment.objects.filter(submission_token=submission_token).first()
-        if existing:
-            return existing
-    try:
-        with transaction.atomic():
-            if not availability.is_free(slot.visit_type, slot.provider, slot.start, policy=policy):
-                raise SlotTaken
-            appointment = Appointment.objects.create(
-                visit_type=slot.visit_type,
-                provider=slot.provider,
-                location=slot.location,
-                starts_at=slot.start,
-                ends_at=slot.end,
-                busy_until=slot.busy_until,
-                submission_token=submission_token,
-                **details,
-            )
-            appointment.risk_factors.set(risk_factors)
-            appointment.just_created = True  # callers send one confirmation, not one per resubmit
-    except IntegrityError as error:
-        if submission_token:
-            existing = Appointment.objects.filter(submission_token=submission_token).first()
-            if existing:
-                return existing
-        if _violates(error, NO_DOUBLE_BOOKING):
-            raise SlotTaken from error
-        raise
-    return appointment
+    if visit_type is None or (policy.online_only and not visit_type.bookable_online):
+        return None
+    if start is None or timezone.is_naive(start) or abs(start - timezone.now()) > CHOICE_WINDOW:
+        return None
+    wall = timezone.localtime(start)
+    hours = (
+        WorkingHours.objects.select_related("provider", "location")
+        .filter(provider_id=provider_id, provider__active=True, provider__visit_types=visit_type,
+                weekday=wall.weekday(), starts_at__lte=wall.time(), ends_at__gt=wall.time())
+        .first()
+    )
+    return SlotChoice(visit_type, hours.provider, hours.location, start) if hours else None
 
 
-def nearest_alternatives(slot: SlotChoice, count=5):
+def choose_slot_by_key(visit_type, key, policy: availability.Policy) -> SlotChoice | None:
+    """`choose_slot` for a `Slot.key` posted by a button or a radio."""
+    parsed = availability.parse_slot_key(key)
+    return choose_slot(visit_type, *parsed, policy) if parsed else None
+
+
+def nearest_alternatives(slot: SlotChoice, count=5, policy=None):
     """Free slots closest in time to the one that was taken, any provider."""
-    first_day = timezone.localdate(slot.start) - timedelta(days=3)
-    today = timezone.localdate()
-    first_day = max(first_day, today)
-    slots = availability.find_slots(slot.visit_type, first_day, 14)
+    first_day = max(timezone.localdate(slot.start) - timedelta(days=3), timezone.localdate())
+    slots = availability.find_slots(slot.visit_type, first_day, 14, policy=policy)
     slots.sort(key=lambda s: abs((s.start - slot.start).total_seconds()))
     return sorted(slots[:count], key=lambda s: s.start)
 
 
-def change_status(appointment: Appointment, status, reason: str = "") -> Appointment:
-    """Move an appointment along its lifecycle; refuses transitions that make no sense."""
-    with transaction.atomic():
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if not locked.can_change_to(status):
-            raise InvalidTransition(
-                f"A {locked.get_status_display().lower()} appointment cannot be marked "
-                f"{Appointment.Status(status).label.lower()}."
-            )
-        if status in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW) and locked.starts_at > timezone.now():
-            # Marking a future visit done would free its time and tell the patient nothing.
-            raise InvalidTransition(
-                f"An appointment cannot be marked {Appointment.Status(status).label.lower()} before it starts."
-            )
-        locked.status = status
-        if reason:
-            locked.status_reason = reason
-        locked.save(update_fields=["status", "status_reason", "updated_at"])
-    return locked
+def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_token,
+                   source_article=None) -> Outcome:
+    """A patient's request from the website: anti-abuse limits, consent, then the slot is held.
 
-
-def cancel_by_patient(appointment: Appointment) -> Appointment:
-    if not appointment.can_be_cancelled_by_patient():
-        raise InvalidTransition("This appointment can no longer be cancelled online. Please call the clinic.")
-    return change_status(appointment, Appointment.Status.CANCELLED, "Cancelled by the patient online.")
-
-
-def reschedule(appointment: Appointment, slot: SlotChoice, policy=None, keep_status=False) -> Appointment:
-    """Move an active appointment to a new free time, under the same no-overlap guarantee.
-
-    A patient's move goes back to "requested" for staff to confirm; staff moves keep the status.
+    A resubmitted form (same submission_token) returns the appointment it created the first time.
     """
+    existing = Appointment.objects.filter(submission_token=submission_token).first()
+    if existing:
+        return Outcome(existing)
+    details = {
+        **answers,
+        "consent_version": settings.BOOKING["PRIVACY_NOTICE_VERSION"],
+        "consented_at": timezone.now(),
+        "source_article": source_article,
+        "submission_token": submission_token,
+    }
+    try:
+        with transaction.atomic():
+            # The anti-abuse locks (per address, per email) are held until the request is stored,
+            # so simultaneous submissions cannot slip past the cap on open requests.
+            refusal = protection.refusal(address, answers["email"], answers["date_of_birth"])
+            if refusal:
+                return Outcome(error=refusal)
+            return _hold(slot, details, availability.Policy.for_patients())
+    except IntegrityError:
+        existing = Appointment.objects.filter(submission_token=submission_token).first()
+        if existing is None:
+            raise
+        return Outcome(existing)
+
+
+def book_by_phone(slot: SlotChoice, answers: dict) -> Outcome:
+    """Staff book a patient who called: confirmed at once, consent taken on the phone."""
+    details = {**answers, "status": Status.CONFIRMED, "consent_version": "phone", "consented_at": timezone.now()}
+    with transaction.atomic():
+        return _hold(slot, details, availability.Policy.for_staff())
+
+
+def _hold(slot: SlotChoice, details: dict, policy) -> Outcome:
+    """Create the appointment on the slot, or say it was taken (with the nearest free times)."""
+    risk_factors = details.pop("risk_factors", ())
+    try:
+        with transaction.atomic():
+            if not availability.is_free(slot.visit_type, slot.provider, slot.start, policy=policy):
+                raise _Taken
+            appointment = Appointment.objects.create(
+                visit_type=slot.visit_type, provider=slot.provider, location=slot.location, starts_at=slot.start,
+                ends_at=slot.end, busy_until=slot.busy_until, **details,
+            )
+            appointment.risk_factors.set(risk_factors)
+    except (_Taken, IntegrityError) as error:
+        return _taken(error, slot, policy)
+    return Outcome(appointment, created=True)
+
+
+def move_by_patient(appointment: Appointment, slot: SlotChoice) -> Outcome:
+    """The patient moves their visit online: it goes back to "requested" for staff to confirm."""
+    if not appointment.can_be_cancelled_by_patient():
+        return Outcome(error="This appointment can no longer be moved online. Please call the clinic.")
+    return _move(appointment, slot, availability.Policy.for_patients(), keep_status=False)
+
+
+def move_by_staff(appointment: Appointment, slot: SlotChoice) -> Outcome:
+    """Staff move a visit (the patient asked on the phone): it keeps its status."""
+    return _move(appointment, slot, availability.Policy.for_staff(), keep_status=True)
+
+
+def _move(appointment, slot, policy, keep_status) -> Outcome:
     try:
         with transaction.atomic():
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if not locked.is_active:
-                raise InvalidTransition("Only requested or confirmed appointments can be moved.")
+                return Outcome(error="Only requested or confirmed appointments can be moved.")
             if slot.visit_type != locked.visit_type:
-                raise InvalidTransition("An appointment keeps its visit type when it moves.")
+                return Outcome(error="An appointment keeps its visit type when it moves.")
             if not availability.is_free(slot.visit_type, slot.provider, slot.start, policy=policy, ignore=locked.pk):
-                raise SlotTaken
-            locked.provider = slot.provider
-            locked.location = slot.location
-            locked.starts_at = slot.start
-            locked.ends_at = slot.end
-            locked.busy_until = slot.busy_until
+                raise _Taken
+            locked.provider, locked.location = slot.provider, slot.location
+            locked.starts_at, locked.ends_at, locked.busy_until = slot.start, slot.end, slot.busy_until
             if not keep_status:
-                locked.status = Appointment.Status.REQUESTED
+                locked.status = Status.REQUESTED
             locked.save()
-    except IntegrityError as error:
-        if _violates(error, NO_DOUBLE_BOOKING):
-            raise SlotTaken from error
-        raise
-    return locked
+    except (_Taken, IntegrityError) as error:
+        return _taken(error, slot, policy)
+    return Outcome(locked)
+
+
+def confirm(appointment: Appointment, reason: str = "") -> Outcome:
+    return _change_status(appointment, Status.CONFIRMED, reason)
+
+
+def decline(appointment: Appointment, reason: str = "") -> Outcome:
+    return _change_status(appointment, Status.DECLINED, reason)
+
+
+def cancel(appointment: Appointment, reason: str = "") -> Outcome:
+    return _change_status(appointment, Status.CANCELLED, reason)
+
+
+def mark_completed(appointment: Appointment, reason: str = "") -> Outcome:
+    return _change_status(appointment, Status.COMPLETED, reason)
+
+
+def mark_no_show(appointment: Appointment, reason: str = "") -> Outcome:
+    return _change_status(appointment, Status.NO_SHOW, reason)
+
+
+# The step that takes an appointment to each status, for callers that offer them side by side.
+STATUS_STEPS = {
+    Status.CONFIRMED: confirm,
+    Status.DECLINED: decline,
+    Status.CANCELLED: cancel,
+    Status.COMPLETED: mark_completed,
+    Status.NO_SHOW: mark_no_show,
+}
+
+
+def cancel_by_patient(appointment: Appointment) -> Outcome:
+    if not appointment.can_be_cancelled_by_patient():
+        return Outcome(error="This appointment can no longer be cancelled online. Please call the clinic.")
+    return cancel(appointment, "Cancelled by the patient online.")
+
+
+def _change_status(appointment: Appointment, status, reason: str) -> Outcome:
+    """Move an appointment along its lifecycle; refuses transitions that make no sense."""
+    label = Status(status).label.lower()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if not locked.can_change_to(status):
+            return Outcome(error=f"A {locked.get_status_display().lower()} appointment cannot be marked {label}.")
+        if status in (Status.COMPLETED, Status.NO_SHOW) and locked.starts_at > timezone.now():
+            # Marking a future visit done would free its time and tell the patient nothing.
+            return Outcome(error=f"An appointment cannot be marked {label} before it starts.")
+        locked.status = status
+        if reason:
+            locked.status_reason = reason
+        locked.save(update_fields=["status", "status_reason", "updated_at"])
+    return Outcome(locked)
+
+
+def _taken(error, slot, policy) -> Outcome:
+    """The time was taken under us: by our own check, or by the database's exclusion constraint."""
+    if isinstance(error, IntegrityError) and not _violates(error, NO_DOUBLE_BOOKING):
+        raise error
+    return Outcome(error=TAKEN, taken=True, alternatives=nearest_alternatives(slot, policy=policy))
+
+
+def _violates(error: IntegrityError, constraint: str) -> bool:
+    cause = error.__cause__
+    return getattr(getattr(cause, "diag", None), "constraint_name", None) == constraint

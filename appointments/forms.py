@@ -145,6 +145,10 @@ class AppointmentRequestForm(forms.ModelForm):
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
 
+    def answers(self) -> dict:
+        """What the patient told us, as the booking steps take it (risk factors included)."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
     @property
     def has_urgent_signs(self) -> bool:
         return "yes" in (self.data.get("urgent_one_leg"), self.data.get("urgent_breathing"))

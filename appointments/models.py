@@ -1,13 +1,14 @@
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import Case, F, Func, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import smart_split, unescape_string_literal
 from phonenumber_field.modelfields import PhoneNumberField
 
 # Letters and digits a patient will not confuse when reading a code over the phone.
@@ -20,6 +21,14 @@ def new_reference() -> str:
 
 def new_manage_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def local_days(first: date, days: int = 1) -> tuple[datetime, datetime]:
+    """Where `days` local days from `first` start and end, in the clinic's zone (23 or 25 hours on DST days)."""
+    return (
+        timezone.make_aware(datetime.combine(first, time.min)),
+        timezone.make_aware(datetime.combine(first + timedelta(days=days), time.min)),
+    )
 
 
 class TsTzRange(Func):
@@ -146,8 +155,67 @@ class AppointmentQuerySet(models.QuerySet):
         """Appointments that hold their time: requested or confirmed."""
         return self.filter(status__in=Appointment.ACTIVE_STATUSES)
 
+    def with_details(self):
+        """Everything an appointment's page or export shows, in four queries whatever the count."""
+        return self.select_related("visit_type", "provider", "location", "source_article").prefetch_related(
+            "risk_factors", "source_article__risk_factors"
+        )
+
+    def on_schedule(self):
+        """Visits that belong on the day's schedule: everything but declined and cancelled."""
+        return self.exclude(status__in=[Appointment.Status.DECLINED, Appointment.Status.CANCELLED])
+
+    def on_local_days(self, first: date, days: int = 1):
+        """Visits starting on these local days (the clinic's time zone)."""
+        start, end = local_days(first, days)
+        return self.filter(starts_at__gte=start, starts_at__lt=end)
+
+    def awaiting_triage(self):
+        return self.filter(status=Appointment.Status.REQUESTED)
+
+    def front_desk_default(self):
+        """What the front desk works on: every request, and all visits from today on.
+
+        Fast with years of history: the rows come from two index scans, not the whole table.
+        """
+        start_of_today = local_days(timezone.localdate())[0]
+        return self.filter(Q(status=Appointment.Status.REQUESTED) | Q(starts_at__gte=start_of_today))
+
+    def with_triage_rank(self):
+        """Annotations for Appointment.TRIAGE_ORDER: requests first, then upcoming by time, then the past."""
+        now = timezone.now()
+        return self.annotate(
+            triage_rank=Case(
+                When(status=Appointment.Status.REQUESTED, then=Value(0)),
+                When(starts_at__gte=now, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+            upcoming_start=Case(When(starts_at__gte=now, then=F("starts_at"))),
+        )
+
+    def search(self, term: str):
+        """Each word matches a reference, name, email or phone; "(201) 555-0123" also finds "+12015550123"."""
+        if not term.strip():
+            return self
+        words = Q()
+        for bit in smart_split(term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            words &= Q(*[(f"{name}__icontains", bit) for name in Appointment.SEARCH_FIELDS], _connector=Q.OR)
+        digits = "".join(ch for ch in term if ch.isascii() and ch.isdigit())
+        if len(digits) >= 7:
+            words |= Q(phone__contains=digits)
+        return self.filter(words)
+
     def overlapping(self, start, end):
         return self.filter(starts_at__lt=end, busy_until__gt=start)
+
+    def erase_patient_details(self) -> int:
+        """Erase everything about the patient; keep only the anonymous facts named in KEPT_ON_ERASURE."""
+        ids = list(self.values_list("pk", flat=True))
+        Appointment.risk_factors.through.objects.filter(appointment_id__in=ids).delete()
+        return Appointment.objects.filter(pk__in=ids).update(**Appointment.erased_values(), erased_at=timezone.now())
 
     def open_for_patient(self, email, date_of_birth):
         return self.active().filter(
@@ -165,6 +233,14 @@ class Appointment(models.Model):
         NO_SHOW = "no_show", "No-show"
 
     ACTIVE_STATUSES = [Status.REQUESTED, Status.CONFIRMED]
+    SEARCH_FIELDS = ["reference", "first_name", "last_name", "email", "phone"]
+    TRIAGE_ORDER = ["triage_rank", F("upcoming_start").asc(nulls_last=True), "-starts_at", "-pk"]
+    # What retention keeps: anonymous scheduling facts. Every other field is erased, new ones included.
+    KEPT_ON_ERASURE = {
+        "id", "reference", "manage_token", "submission_token", "status", "visit_type", "provider", "location",
+        "starts_at", "ends_at", "busy_until", "source_article", "consent_version", "consented_at",
+        "created_at", "updated_at", "erased_at",
+    }
     TRANSITIONS = {
         Status.REQUESTED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
         Status.CONFIRMED: {Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW},
@@ -273,6 +349,22 @@ class Appointment(models.Model):
     def get_absolute_url(self):
         return reverse("appointments:manage", args=[self.manage_token])
 
+    @classmethod
+    def erased_values(cls) -> dict:
+        """field name -> the value that replaces the patient's, for every field not kept."""
+        values = {}
+        for model_field in cls._meta.concrete_fields:
+            if model_field.name in cls.KEPT_ON_ERASURE:
+                continue
+            if model_field.null:
+                values[model_field.name] = None
+            elif model_field.has_default():
+                values[model_field.name] = model_field.get_default()
+            else:
+                values[model_field.name] = ""
+        values["first_name"] = "Erased"  # staff lists show that the row was erased, not blank
+        return values
+
     @property
     def patient_name(self):
         return f"{self.first_name} {self.last_name}"
@@ -280,6 +372,12 @@ class Appointment(models.Model):
     @property
     def is_active(self):
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def reason_labels(self) -> list[str]:
+        """The reasons the patient gave, in words (unknown keys as they are)."""
+        labels = dict(self.Reason.choices)
+        return [labels.get(key, key) for key in self.reasons]
 
     def can_change_to(self, status) -> bool:
         return status in self.TRANSITIONS[self.status]
@@ -299,10 +397,9 @@ class Appointment(models.Model):
 
     def triage_summary(self) -> str:
         """One line for staff: what the patient reported, and what they read before asking."""
-        labels = dict(self.Reason.choices)
         parts = []
         if self.reasons:
-            parts.append("reason: " + ", ".join(labels.get(key, key) for key in self.reasons))
+            parts.append("reason: " + ", ".join(self.reason_labels))
         if "rls" in self.reasons or self.rls_core_features:
             parts.append(f"RLS core features {self.rls_core_features}/4")
         factors = list(self.risk_factors.all())

@@ -9,21 +9,16 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-import truffles.client
 from appointments.models import Appointment, SubmissionAttempt
 
 KEEP_ATTEMPTS_FOR = timedelta(days=2)
 
 
-def client_address(request) -> str:
-    return truffles.client.client_address(request)
-
-
-def refusal(request, cleaned) -> str:
+def refusal(address: str, email: str, date_of_birth) -> str:
     """Why this submission is refused, or "" to let it through. Records the attempt."""
     policy = settings.BOOKING
-    address_key = SubmissionAttempt.hash("address", client_address(request))
-    email_key = SubmissionAttempt.hash("email", cleaned["email"])
+    address_key = SubmissionAttempt.hash("address", address)
+    email_key = SubmissionAttempt.hash("email", email)
     with transaction.atomic():
         # Simultaneous posts for the same address or email wait here, so each one counts the others'
         # attempts: count-then-insert without the lock lets a burst through the limit. Always in this
@@ -32,7 +27,7 @@ def refusal(request, cleaned) -> str:
             for key in (address_key, email_key):
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
         now = timezone.now()
-        reason = _over_limit(policy, now, address_key, email_key, cleaned)
+        reason = _over_limit(policy, now, address_key, email_key, email, date_of_birth)
         if not reason:
             SubmissionAttempt.objects.bulk_create(
                 [SubmissionAttempt(key=address_key, created_at=now), SubmissionAttempt(key=email_key, created_at=now)]
@@ -42,7 +37,7 @@ def refusal(request, cleaned) -> str:
     return reason
 
 
-def _over_limit(policy, now, address_key, email_key, cleaned) -> str:
+def _over_limit(policy, now, address_key, email_key, email, date_of_birth) -> str:
     recent = SubmissionAttempt.objects.filter
     per_address = recent(key=address_key, created_at__gte=now - timedelta(hours=1)).count()
     if per_address >= policy["RATE_PER_ADDRESS_PER_HOUR"]:
@@ -52,7 +47,7 @@ def _over_limit(policy, now, address_key, email_key, cleaned) -> str:
         )
     if recent(key=email_key, created_at__gte=now - timedelta(days=1)).count() >= policy["RATE_PER_EMAIL_PER_DAY"]:
         return "We have received several requests with this email address today. Please call the clinic to book."
-    open_requests = Appointment.objects.open_for_patient(cleaned["email"], cleaned["date_of_birth"]).count()
+    open_requests = Appointment.objects.open_for_patient(email, date_of_birth).count()
     if open_requests >= policy["MAX_OPEN_REQUESTS_PER_PATIENT"]:
         return (
             f"You already have {open_requests} upcoming requests with us. Cancel one from its confirmation "

@@ -1,11 +1,11 @@
 """The day and week schedule staff print and work from: one column per provider."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
-from appointments.models import Appointment, Closure, Provider
+from appointments.models import Appointment, Closure, Provider, local_days
 
 
 def build_schedule(day, span="day"):
@@ -15,12 +15,11 @@ def build_schedule(day, span="day"):
     """
     first = day - timedelta(days=day.weekday()) if span == "week" else day
     days = [first + timedelta(days=offset) for offset in range(7 if span == "week" else 1)]
-    start = timezone.make_aware(datetime.combine(days[0], time.min))
-    end = timezone.make_aware(datetime.combine(days[-1] + timedelta(days=1), time.min))
+    start, end = local_days(days[0], len(days))
 
     appointments = list(
-        Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
-        .exclude(status__in=[Appointment.Status.CANCELLED, Appointment.Status.DECLINED])
+        Appointment.objects.on_local_days(days[0], len(days))
+        .on_schedule()
         .select_related("visit_type")
         .only("pk", "reference", "status", "starts_at", "ends_at", "first_name", "last_name", "provider_id",
               "visit_type__name", "erased_at")
@@ -35,23 +34,21 @@ def build_schedule(day, span="day"):
         key = (timezone.localdate(appointment.starts_at), appointment.provider_id)
         if key in cells:
             cells[key].append(appointment)
-    rows = []
-    for d in days:
-        day_start = timezone.make_aware(datetime.combine(d, time.min))
-        day_end = day_start + timedelta(days=1)
-        closed = [c for c in closures if c.starts_at < day_end and c.ends_at > day_start]
-        rows.append(
-            {
-                "date": d,
-                "columns": [
-                    {
-                        "provider": p,
-                        "appointments": cells[(d, p.pk)],
-                        "closures": [c for c in closed if c.provider_id in (None, p.pk)],
-                    }
-                    for p in providers
-                ],
-            }
-        )
+    rows = [_row(d, providers, cells, closures) for d in days]
     title = f"Schedule, week of {days[0]:%a %d %b %Y}" if span == "week" else f"Schedule, {day:%A %d %B %Y}"
     return {"title": title, "providers": providers, "rows": rows, "days": days}
+
+
+def _row(day, providers, cells, closures):
+    """One day of the schedule: a column per provider with their visits and closures."""
+    day_start, day_end = local_days(day)
+    closed = [c for c in closures if c.starts_at < day_end and c.ends_at > day_start]
+    columns = [
+        {
+            "provider": p,
+            "appointments": cells[(day, p.pk)],
+            "closures": [c for c in closed if c.provider_id in (None, p.pk)],
+        }
+        for p in providers
+    ]
+    return {"date": day, "columns": columns}

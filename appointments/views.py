@@ -1,4 +1,3 @@
-import contextlib
 import re
 import uuid
 from datetime import date, datetime, timedelta
@@ -6,7 +5,6 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,10 +13,11 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from appointments import availability, booking, calendar, emails, protection
+from appointments import availability, booking, calendar, emails
 from appointments.forms import AppointmentRequestForm, SlotSearchForm
 from appointments.models import Appointment, Provider, VisitType
 from articles.models import Article
+from truffles.client import client_address
 
 MAX_DAYS = 31
 # How far from today a date in a URL may point; beyond it, nothing is bookable anyway.
@@ -39,6 +38,7 @@ def _source_article(slug):
 
 
 def _details_url(slot, visit_type, source="", reschedule=""):
+    """The details step for a slot; its provider and start travel as separate, readable parameters."""
     query = {"visit_type": visit_type.slug, "provider": slot.provider_id, "start": slot.start.isoformat()}
     if source:
         query["from"] = source
@@ -111,40 +111,46 @@ def _group_by_day(slots, first_day, visit_type, source, reschedule, one_per_time
     return [{"date": day, "slots": day_slots} for day, day_slots in days.items()]
 
 
-def _bad_parameter(name, message):
-    return JsonResponse({"error": message, "parameter": name}, status=HTTPStatus.BAD_REQUEST)
+class BadParameter(ValueError):
+    def __init__(self, parameter, message, status=HTTPStatus.BAD_REQUEST):
+        super().__init__(message)
+        self.parameter, self.status = parameter, status
+
+
+def _availability_query(params):
+    """visit type, first day, days and provider from the query string, or BadParameter saying what is wrong."""
+    slug = params.get("visit_type", "")
+    if not slug:
+        raise BadParameter("visit_type", "visit_type is required, e.g. visit_type=vein-evaluation.")
+    if not _slug_or_blank(slug):
+        raise BadParameter("visit_type", "visit_type must be a visit type's slug, e.g. vein-evaluation.")
+    try:
+        first_day = date.fromisoformat(params.get("date", ""))
+    except ValueError:
+        raise BadParameter("date", "date must be a calendar date in the form YYYY-MM-DD.") from None
+    if abs(first_day - timezone.localdate()) > DATE_WINDOW:
+        raise BadParameter("date", "date must be within a year of today.")
+    days = params.get("days", "7")
+    if not (days.isascii() and days.isdigit() and 1 <= int(days) <= MAX_DAYS):
+        raise BadParameter("days", f"days must be a whole number from 1 to {MAX_DAYS}.")
+    provider = None
+    if params.get("provider"):
+        try:
+            provider = Provider.objects.get(pk=int(params["provider"]), active=True)
+        except (ValueError, Provider.DoesNotExist):
+            raise BadParameter("provider", "provider must be the id of an active specialist.") from None
+    visit_type = VisitType.objects.filter(slug=slug, bookable_online=True).first()
+    if visit_type is None:
+        raise BadParameter("visit_type", f"No visit type called {slug!r}.", HTTPStatus.NOT_FOUND)
+    return visit_type, first_day, int(days), provider
 
 
 @require_GET
 def availability_json(request):
-    slug = request.GET.get("visit_type", "")
-    if not slug:
-        return _bad_parameter("visit_type", "visit_type is required, e.g. visit_type=vein-evaluation.")
-    if not _slug_or_blank(slug):
-        return _bad_parameter("visit_type", "visit_type must be a visit type's slug, e.g. vein-evaluation.")
     try:
-        first_day = date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return _bad_parameter("date", "date must be a calendar date in the form YYYY-MM-DD.")
-    today = timezone.localdate()
-    if abs(first_day - today) > DATE_WINDOW:
-        return _bad_parameter("date", "date must be within a year of today.")
-    try:
-        days = int(request.GET.get("days", "7"))
-    except ValueError:
-        return _bad_parameter("days", f"days must be a whole number from 1 to {MAX_DAYS}.")
-    if not 1 <= days <= MAX_DAYS:
-        return _bad_parameter("days", f"days must be a whole number from 1 to {MAX_DAYS}.")
-    provider = None
-    if request.GET.get("provider"):
-        try:
-            provider = Provider.objects.get(pk=int(request.GET["provider"]), active=True)
-        except (ValueError, Provider.DoesNotExist):
-            return _bad_parameter("provider", "provider must be the id of an active specialist.")
-    visit_type = VisitType.objects.filter(slug=slug, bookable_online=True).first()
-    if visit_type is None:
-        return JsonResponse({"error": f"No visit type called {slug!r}.", "parameter": "visit_type"}, status=404)
-
+        visit_type, first_day, days, provider = _availability_query(request.GET)
+    except BadParameter as error:
+        return JsonResponse({"error": str(error), "parameter": error.parameter}, status=error.status)
     slots = availability.find_slots(visit_type, first_day, days, provider=provider)
     return JsonResponse(
         {
@@ -163,55 +169,42 @@ def availability_json(request):
     )
 
 
-def _slot_from(params, prefix=""):
-    """The chosen slot from query or form values; None when any part is missing or unknown."""
+def _chosen_slot(values):
+    """The slot named by a form's visit_type, provider and start (or an alternative's key)."""
+    visit_type = VisitType.objects.filter(slug=_slug_or_blank(values.get("visit_type", ""))).first()
+    policy = availability.Policy.for_patients()
+    if values.get("alternative"):
+        return booking.choose_slot_by_key(visit_type, values["alternative"], policy)
     try:
-        visit_type = VisitType.objects.get(slug=params.get("visit_type", ""), bookable_online=True)
-        provider = Provider.objects.get(pk=int(params.get("provider", "")), active=True)
-        start = datetime.fromisoformat(params.get("start", ""))
-    except (VisitType.DoesNotExist, Provider.DoesNotExist, ValueError, TypeError, OverflowError):
+        provider_id, start = int(values.get("provider", "")), datetime.fromisoformat(values.get("start", ""))
+    except (ValueError, TypeError, OverflowError):
         return None
-    if timezone.is_naive(start) or abs(start - timezone.now()) > DATE_WINDOW:
-        return None
-    wall = timezone.localtime(start)
-    hours = (
-        provider.working_hours.select_related("location")
-        .filter(weekday=wall.weekday(), starts_at__lte=wall.time(), ends_at__gt=wall.time())
-        .first()
-    )
-    if hours is None:
-        return None
-    return booking.SlotChoice(visit_type, provider, hours.location, start)
+    return booking.choose_slot(visit_type, provider_id, start, policy)
 
 
 @never_cache
 def request_details(request):
     """Step 2: the patient's details and intake for the chosen time; books on submit."""
-    params = request.POST if request.method == "POST" else request.GET
-    alternative = request.POST.get("alternative", "")
-    if alternative:
-        provider_id, _, start = alternative.partition("@")
-        params = {"visit_type": request.POST.get("visit_type"), "provider": provider_id, "start": start}
-    slot = _slot_from(params)
+    values = request.POST if request.method == "POST" else request.GET
+    slot = _chosen_slot(values)
     if slot is None:
         messages.error(request, "That time is not available. Please choose a time from the list.")
         return redirect("appointments:request")
-    source = _slug_or_blank((request.POST if request.method == "POST" else request.GET).get("from", ""))
-    reschedule_token = _slug_or_blank(request.GET.get("reschedule") or request.POST.get("reschedule", ""))
+    reschedule_token = _slug_or_blank(values.get("reschedule", ""))
     if reschedule_token:
         return _reschedule(request, slot, reschedule_token)
-
-    source_article = _source_article(source)
-    context = {"slot": slot, "source_article": source_article, "source": source}
+    source = _slug_or_blank(values.get("from", ""))
+    context = {"slot": slot, "source_article": _source_article(source), "source": source}
     if request.method != "POST":
         context["form"] = AppointmentRequestForm(initial={"submission_token": uuid.uuid4()})
         if not availability.is_free(slot.visit_type, slot.provider, slot.start):
-            context["alternatives"] = _alternatives(slot)
-            context["taken"] = True
+            context.update(taken=True, alternatives=booking.nearest_alternatives(slot))
         return render(request, "appointments/request_details.html", context)
+    return _submit(request, slot, context)
 
-    form = AppointmentRequestForm(request.POST)
-    context["form"] = form
+
+def _submit(request, slot, context):
+    form = context["form"] = AppointmentRequestForm(request.POST)
     if form.has_urgent_signs:
         # Stop here and store nothing: these signs need emergency care, not an appointment.
         return render(request, "appointments/urgent.html", status=HTTPStatus.OK)
@@ -220,50 +213,21 @@ def request_details(request):
         return render(request, "appointments/request_details.html", context, status=HTTPStatus.BAD_REQUEST)
     if not form.is_valid():
         return render(request, "appointments/request_details.html", context, status=HTTPStatus.BAD_REQUEST)
-
-    # A resubmitted form goes straight to its appointment, before the rate limits count it again.
-    existing = Appointment.objects.filter(submission_token=form.cleaned_data["submission_token"]).first()
-    if existing:
-        return redirect(existing)
-    details = {field: form.cleaned_data[field] for field in form.Meta.fields if field != "risk_factors"}
-    details.update(
-        consent_version=settings.BOOKING["PRIVACY_NOTICE_VERSION"],
-        consented_at=timezone.now(),
-        source_article=source_article,
+    outcome = booking.request_online(
+        slot, form.answers(), address=client_address(request),
+        submission_token=form.cleaned_data["submission_token"], source_article=context["source_article"],
     )
-    appointment = None
-    with transaction.atomic():
-        # The anti-abuse locks (per address, per email) are held until the request is stored,
-        # so simultaneous submissions cannot slip past the cap on open requests.
-        refusal = protection.refusal(request, form.cleaned_data)
-        if not refusal:
-            with contextlib.suppress(booking.SlotTaken):  # appointment stays None: the "no longer free" page
-                appointment = booking.request_appointment(
-                    slot, details, form.cleaned_data["risk_factors"], form.cleaned_data["submission_token"]
-                )
-    if refusal:
-        form.add_error(None, refusal)
-        return render(request, "appointments/request_details.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
-    if appointment is None:
-        context["alternatives"] = _alternatives(slot)
-        context["taken"] = True
+    if outcome.taken:
+        context.update(taken=True, alternatives=outcome.alternatives)
         return render(request, "appointments/request_details.html", context, status=HTTPStatus.CONFLICT)
-    if getattr(appointment, "just_created", False):
+    if outcome.error:
+        form.add_error(None, outcome.error)
+        return render(request, "appointments/request_details.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
+    appointment = outcome.appointment
+    if outcome.created:
         emails.send_request_received(appointment, request.build_absolute_uri(appointment.get_absolute_url()))
     messages.success(request, "Your request has been sent. Keep this page or note your reference.")
     return redirect(appointment)
-
-
-def _alternatives(slot):
-    found = booking.nearest_alternatives(slot)
-    return [
-        {
-            "start": timezone.localtime(s.start),
-            "provider_name": s.provider_name,
-            "value": f"{s.provider_id}@{s.start.isoformat()}",
-        }
-        for s in found
-    ]
 
 
 def _reschedule(request, slot, token):
@@ -275,19 +239,17 @@ def _reschedule(request, slot, token):
         messages.error(request, f"Choose a time for a {appointment.visit_type.name.lower()}: that is what you booked.")
         return redirect(appointment)
     context = {"slot": slot, "appointment": appointment}
-    if request.method == "POST":
-        try:
-            appointment = booking.reschedule(appointment, slot)
-        except booking.SlotTaken:
-            context["taken"] = True
-            context["alternatives"] = _alternatives(slot)
-            return render(request, "appointments/reschedule.html", context, status=HTTPStatus.CONFLICT)
-        except booking.InvalidTransition as error:
-            messages.error(request, str(error))
-            return redirect(appointment)
+    if request.method != "POST":
+        return render(request, "appointments/reschedule.html", context)
+    outcome = booking.move_by_patient(appointment, slot)
+    if outcome.taken:
+        context.update(taken=True, alternatives=outcome.alternatives)
+        return render(request, "appointments/reschedule.html", context, status=HTTPStatus.CONFLICT)
+    if outcome.error:
+        messages.error(request, outcome.error)
+    else:
         messages.success(request, "Your request has moved to the new time. We will confirm it shortly.")
-        return redirect(appointment)
-    return render(request, "appointments/reschedule.html", context)
+    return redirect(appointment)
 
 
 def _managed(token):
@@ -315,10 +277,9 @@ def manage(request, token):
 def cancel(request, token):
     appointment = _managed(token)
     if request.method == "POST":
-        try:
-            booking.cancel_by_patient(appointment)
-        except booking.InvalidTransition as error:
-            messages.error(request, str(error))
+        outcome = booking.cancel_by_patient(appointment)
+        if outcome.error:
+            messages.error(request, outcome.error)
         else:
             messages.success(request, "Your appointment request is cancelled. The time is free for others.")
         return redirect(appointment)

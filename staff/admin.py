@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from staff.models import AuditEntry
+from appointments.models import Appointment
+from audit.models import AuditEntry
 
 REFERENCE_PREFIX = "TVS-"
 
@@ -58,8 +59,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if term.upper().startswith(REFERENCE_PREFIX):
-            from appointments.models import Appointment
-
             ids = Appointment.objects.filter(reference__iexact=term).values("pk")
             return queryset.filter(appointment_id__in=ids), False
         if not term:

@@ -38,12 +38,12 @@ ROLES = {
     CLINIC_MANAGER: [
         "appointments.*",
         "articles.*",
-        "staff.view_auditentry",
+        "audit.view_auditentry",
     ],
 }
 
 # The apps whose permissions the roles refer to; their permissions must exist before roles are applied.
-APPS = ("auth", "contenttypes", "appointments", "articles", "staff")
+APPS = ("auth", "contenttypes", "audit", "appointments", "articles", "staff")
 
 
 class MissingPermission(LookupError):

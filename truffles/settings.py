@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "bootstrap",
     "truffles",
+    "audit",
     "articles",
     "appointments",
     "axes",
@@ -64,7 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "staff.middleware.StaffSessionTimeoutMiddleware",
-    "staff.middleware.AuditContextMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -1,9 +1,27 @@
-"""Create the staff groups of staff/roles.py with exactly their permissions."""
+"""Create the staff groups with exactly their permissions, as the roles stood when this ran.
+
+The table is frozen here: later changes to staff/roles.py are applied after every migrate
+(`staff.roles.apply_roles_after_migrate`), never by rewriting what this migration did.
+"""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from staff.roles import APPS, apply_roles
+APPS = ("auth", "contenttypes", "appointments", "articles", "staff")
+ROLES = {
+    "Front desk": [
+        "appointments.view_appointment", "appointments.add_appointment", "appointments.change_appointment",
+        "appointments.view_schedule", "appointments.triage_appointment", "appointments.view_location",
+        "appointments.view_provider", "appointments.view_visittype", "appointments.view_closure",
+        "appointments.view_workinghours",
+    ],
+    "Clinician": [
+        "appointments.view_appointment", "appointments.view_schedule", "appointments.record_attendance",
+        "appointments.view_provider", "appointments.view_location", "appointments.view_visittype",
+    ],
+    "Content editor": ["articles.*"],
+    "Clinic manager": ["appointments.*", "articles.*", "staff.view_auditentry"],
+}
 
 
 def create_roles(apps, schema_editor):
@@ -13,12 +31,19 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
-    apply_roles(apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLES.items():
+        permissions = []
+        for name in names:
+            app_label, codename = name.split(".")
+            rows = Permission.objects.filter(content_type__app_label=app_label)
+            permissions.extend(rows if codename == "*" else rows.filter(codename=codename))
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(permissions)
 
 
 def remove_roles(apps, schema_editor):
-    from staff.roles import ROLES
-
     apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from appointments import booking
 from appointments.admin import AppointmentPaginator
 from appointments.models import Appointment, Provider
-from staff.models import AuditEntry
+from audit.models import AuditEntry
 from staff.roles import FRONT_DESK
 from tests.appointments.fixtures import local
 
@@ -178,10 +178,8 @@ def test_two_staff_confirming_the_same_request_at_once_one_succeeds(make_appoint
     def confirm():
         barrier.wait()
         try:
-            booking.change_status(appointment, Appointment.Status.CONFIRMED)
-            outcomes.append("confirmed")
-        except booking.InvalidTransition as error:
-            outcomes.append(str(error))
+            outcome = booking.confirm(appointment)
+            outcomes.append(outcome.error or "confirmed")
         finally:
             connection.close()
 
@@ -424,7 +422,7 @@ def test_change_page_shows_the_intake_and_the_audit_trail(admin_client, make_app
 
 def test_audit_trail_credits_the_patient_only_for_their_online_request(admin_client, make_appointment):
     appointment = make_appointment()  # created with no one signed in, as the website does
-    booking.change_status(appointment, Appointment.Status.CONFIRMED)  # a shell or command: no user
+    booking.confirm(appointment)  # a shell or command: no user
     url = reverse("admin:appointments_appointment_change", args=[appointment.pk])
     html = admin_client.get(url).content.decode()
     assert "Created (status — → Requested) by the patient online" in html

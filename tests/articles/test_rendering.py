@@ -1,4 +1,4 @@
-import importlib
+import io
 import re
 
 import pytest
@@ -92,15 +92,15 @@ def test_images_on_our_own_site_are_kept():
     assert '<img alt="Compression stockings" src="/media/articles/stockings.png">' in html
 
 
-def test_articles_saved_before_the_anchor_change_are_rendered_again_by_the_migration(make_article):
-    from django.apps import apps
+def test_articles_saved_before_a_renderer_change_are_rendered_again_by_the_command(make_article):
+    from django.core.management import call_command
 
     from articles.models import Article
 
     article = make_article(body="## What is it?\n\n![x](https://tracker.example/p.png)")
     Article.objects.filter(pk=article.pk).update(body_html='<h2 id="what-is-it">What is it?</h2>', toc=[])
 
-    importlib.import_module("articles.migrations.0006_rerender_article_html").rerender(apps, None)
+    call_command("rerender_articles", stdout=io.StringIO())
 
     article.refresh_from_db()
     assert '<h2 id="sec-what-is-it">' in article.body_html

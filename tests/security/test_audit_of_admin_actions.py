@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment
-from staff.models import AuditEntry
+from audit.models import AuditEntry
 from staff.roles import CLINIC_MANAGER, FRONT_DESK
 from tests.staff.fixtures import INTAKE_TEXT
 

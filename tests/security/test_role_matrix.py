@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment
-from staff.models import AuditEntry
+from audit.models import AuditEntry
 from staff.roles import CLINIC_MANAGER, CLINICIAN, CONTENT_EDITOR, FRONT_DESK
 from tests.appointments.fixtures import local, next_weekday
 
@@ -51,7 +51,7 @@ def use(page, client, appointment):
             "history": reverse("admin:appointments_appointment_history", args=[pk]),
             "schedule": reverse("admin:appointments_appointment_schedule"),
             "articles": reverse("admin:articles_article_changelist"),
-            "audit trail": reverse("admin:staff_auditentry_changelist"),
+            "audit trail": reverse("admin:audit_auditentry_changelist"),
             "opening hours": reverse("admin:appointments_provider_change", args=[appointment.provider_id]),
         }[page]
         response = client.get(url)

@@ -57,13 +57,13 @@ def test_content_editor_has_the_articles_app_and_never_patient_data(db):
     assert granted == app_permissions("articles")
     assert {"articles.add_article", "articles.change_article", "articles.delete_article"} <= granted
     assert not any(name.startswith("appointments.") for name in granted)
-    assert "staff.view_auditentry" not in granted
+    assert "audit.view_auditentry" not in granted
 
 
 def test_clinic_manager_has_everything_including_export_and_the_audit_trail(db):
     granted = codenames(CLINIC_MANAGER)
     assert app_permissions("appointments") | app_permissions("articles") <= granted
-    assert {"appointments.export_appointment", "appointments.change_workinghours", "staff.view_auditentry"} <= granted
+    assert {"appointments.export_appointment", "appointments.change_workinghours", "audit.view_auditentry"} <= granted
     assert not {"staff.add_auditentry", "staff.change_auditentry", "staff.delete_auditentry"} & granted
 
 

@@ -79,15 +79,20 @@ class Command(BaseCommand):
                     for day in range(5)
                     for start, end in BLOCKS
                 )
-        zone = ZoneInfo(settings.TIME_ZONE)
-        for reason, day in upcoming_holidays(timezone.localdate()):
-            Closure.objects.get_or_create(
-                provider=None,
-                reason=reason,
-                defaults={
-                    "starts_at": datetime.combine(day, time.min, tzinfo=zone),
-                    "ends_at": datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
-                },
-            )
+        close_for_holidays()
         if options["verbosity"]:
             self.stdout.write("Demo schedule ready: 1 location, 2 specialists, weekday hours, holidays closed.")
+
+
+def close_for_holidays():
+    """The whole clinic is closed on the coming public holidays (a closure each, made once)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    for reason, day in upcoming_holidays(timezone.localdate()):
+        Closure.objects.get_or_create(
+            provider=None,
+            reason=reason,
+            defaults={
+                "starts_at": datetime.combine(day, time.min, tzinfo=zone),
+                "ends_at": datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
+            },
+        )

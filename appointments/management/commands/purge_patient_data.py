@@ -7,7 +7,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from appointments.models import Appointment
-from staff.audit import acting_as
+from audit.trail import acting_as
 
 FINISHED = [
     Appointment.Status.DECLINED,
@@ -15,23 +15,6 @@ FINISHED = [
     Appointment.Status.COMPLETED,
     Appointment.Status.NO_SHOW,
 ]
-# What remains is anonymous: visit type, provider, location, times, status, source article, reference.
-ERASED = {
-    "first_name": "Erased",
-    "last_name": "",
-    "date_of_birth": None,
-    "email": "",
-    "phone": "",
-    "guardian_name": "",
-    "insurance_carrier": "",
-    "notes": "",
-    "status_reason": "",
-    "reasons": [],
-    "rls_urge_to_move": False,
-    "rls_worse_at_rest": False,
-    "rls_relieved_by_movement": False,
-    "rls_worse_evening": False,
-}
 
 
 def count(number: int) -> str:
@@ -62,9 +45,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Dry run: {count(due.count())} ended before {cutoff:%Y-%m-%d} would be erased.")
             return
         with transaction.atomic(), acting_as("command:purge_patient_data"):
-            ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
-            erased = Appointment.objects.filter(pk__in=ids).update(**ERASED, erased_at=timezone.now())
-            Appointment.risk_factors.through.objects.filter(appointment_id__in=ids).delete()
+            erased = due.select_for_update(skip_locked=True).erase_patient_details()
         already = Appointment.objects.filter(erased_at__isnull=False).count()
         self.stdout.write(
             f"Erased the patient details of {count(erased)} ended before {cutoff:%Y-%m-%d}; "

@@ -1,9 +1,9 @@
-"""The audit trail of appointments: who viewed, changed or exported whose appointment.
+"""Writing the audit trail: who is acting on this connection, and who viewed or exported what.
 
-Changes are recorded by a PostgreSQL trigger (see migration 0002), so bulk `QuerySet.update()`
-calls and admin actions are caught too; it reads the acting user and client address from the
-connection's `truffles.*` settings, which `AuditContextMiddleware` sets per request and
-`acting_as()` sets for management commands. Views and exports are recorded here in Python.
+Changes are recorded by a PostgreSQL trigger (staff migrations 0002 and 0004), so bulk
+`QuerySet.update()` calls and admin actions are caught too; it reads the acting user and client
+address from the connection's `truffles.*` settings, which `AuditContextMiddleware` sets per
+request and `acting_as()` sets for management commands. Views and exports are recorded here.
 """
 
 from collections.abc import Iterable
@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from staff.models import AuditEntry
+from audit.models import AuditEntry
 from truffles.client import client_address
 
 CONTEXT_KEYS = ("truffles.user_id", "truffles.username", "truffles.address")
@@ -41,10 +41,6 @@ def acting_as(username: str, user=None, address: str = ""):
         clear_context()
 
 
-def _appointment_ids(appointments) -> list[int]:
-    return [getattr(item, "pk", item) for item in appointments]
-
-
 def record_access(request, action: str, appointments: Iterable) -> list[AuditEntry]:
     """Record that the request's user viewed or exported these appointments (objects or ids)."""
     if action not in (AuditEntry.Action.VIEW, AuditEntry.Action.EXPORT):
@@ -53,17 +49,10 @@ def record_access(request, action: str, appointments: Iterable) -> list[AuditEnt
     return AuditEntry.objects.bulk_create(
         AuditEntry(
             action=action,
-            appointment_id=appointment_id,
+            appointment_id=getattr(item, "pk", item),
             user_id=user.pk if user.is_authenticated else None,
             username=user.get_username() if user.is_authenticated else "",
             address=client_address(request),
         )
-        for appointment_id in _appointment_ids(appointments)
-    )
-
-
-def entries_for(appointment):
-    """The appointment's audit trail, newest first (one query)."""
-    return AuditEntry.objects.filter(appointment_id=getattr(appointment, "pk", appointment)).order_by(
-        "-occurred_at", "-id"
+        for item in appointments
     )

@@ -9,13 +9,13 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from appointments.models import Appointment
-from staff import audit
+from audit import trail
+from audit.middleware import AuditContextMiddleware
+from audit.models import AuditEntry
 from staff.admin import AuditEntryAdmin
-from staff.middleware import AuditContextMiddleware
-from staff.models import AuditEntry
 from tests.staff.fixtures import INTAKE_TEXT
 
-CHANGELIST = "/admin/staff/auditentry/"
+CHANGELIST = "/admin/audit/auditentry/"
 
 
 def staff_request(user, address="203.0.113.7"):
@@ -37,7 +37,7 @@ def test_viewing_an_appointment_is_recorded_with_user_address_and_time(make_appo
     appointment = make_appointment()
     nurse = staff_member("Front desk")
 
-    [entry] = audit.record_access(staff_request(nurse), "view", [appointment])
+    [entry] = trail.record_access(staff_request(nurse), "view", [appointment])
 
     entry.refresh_from_db()
     assert (entry.action, entry.appointment_id) == ("view", appointment.pk)
@@ -51,7 +51,7 @@ def test_an_export_records_one_entry_per_appointment(make_appointment, staff_mem
     second = make_appointment(provider=clinic["okafor"])
     manager = staff_member("Clinic manager")
 
-    audit.record_access(staff_request(manager), "export", Appointment.objects.all())
+    trail.record_access(staff_request(manager), "export", Appointment.objects.all())
 
     exported = AuditEntry.objects.filter(action="export")
     assert sorted(exported.values_list("appointment_id", flat=True)) == sorted([first.pk, second.pk])
@@ -63,24 +63,24 @@ def test_record_access_accepts_ids_and_refuses_other_actions(make_appointment, s
     appointment = make_appointment()
     request = staff_request(staff_member("Clinician"))
 
-    audit.record_access(request, "view", [appointment.pk])
+    trail.record_access(request, "view", [appointment.pk])
 
-    assert audit.entries_for(appointment).first().action == "view"
+    assert AuditEntry.objects.for_appointment(appointment).first().action == "view"
     with pytest.raises(ValueError, match="views and exports"):
-        audit.record_access(request, "change", [appointment])
+        trail.record_access(request, "change", [appointment])
 
 
 def test_a_change_names_every_field_but_keeps_values_only_for_scheduling(make_appointment, staff_member):
     appointment = make_appointment()
     nurse = staff_member("Front desk")
 
-    with audit.acting_as(nurse.username, user=nurse, address="198.51.100.4"):
+    with trail.acting_as(nurse.username, user=nurse, address="198.51.100.4"):
         appointment.status = Appointment.Status.CONFIRMED
         appointment.notes = "Also numbness in the left foot."
         appointment.last_name = "Quartermaine"
         appointment.save()
 
-    change = audit.entries_for(appointment).first()
+    change = AuditEntry.objects.for_appointment(appointment).first()
     assert change.action == "change"
     assert (change.username, change.user_id, change.address) == ("front-desk", nurse.pk, "198.51.100.4")
     assert set(change.changed_fields) == {"status", "notes", "last_name"}
@@ -93,7 +93,7 @@ def test_a_bulk_update_is_recorded_for_every_appointment(make_appointment, clini
     first = make_appointment()
     second = make_appointment(provider=clinic["okafor"])
 
-    with audit.acting_as("front-desk"):
+    with trail.acting_as("front-desk"):
         Appointment.objects.filter(pk__in=[first.pk, second.pk]).update(status=Appointment.Status.DECLINED)
 
     changes = AuditEntry.objects.filter(action="change")
@@ -116,16 +116,16 @@ def test_creation_by_a_patient_and_deletion_by_staff_are_recorded(make_appointme
     appointment = make_appointment()
     appointment_id = appointment.pk
 
-    created = audit.entries_for(appointment).get()
+    created = AuditEntry.objects.for_appointment(appointment).get()
     assert (created.action, created.username, created.user_id) == ("create", "", None)
     assert created.changes["status"] == {"to": "requested"}
     assert_no_intake_text([created])
 
-    with audit.acting_as("clinic-manager"):
+    with trail.acting_as("clinic-manager"):
         appointment.delete()
 
-    assert audit.entries_for(appointment_id).first().action == "delete"
-    assert audit.entries_for(appointment_id).count() == 2
+    assert AuditEntry.objects.for_appointment(appointment_id).first().action == "delete"
+    assert AuditEntry.objects.for_appointment(appointment_id).count() == 2
 
 
 def test_changing_risk_factors_is_recorded_by_name_only(make_appointment, risk_factors):
@@ -133,7 +133,7 @@ def test_changing_risk_factors_is_recorded_by_name_only(make_appointment, risk_f
 
     appointment.risk_factors.set([risk_factors["pregnancy"], risk_factors["iron-deficiency"]])
 
-    change = audit.entries_for(appointment).first()
+    change = AuditEntry.objects.for_appointment(appointment).first()
     assert (change.action, change.changed_fields, change.changes) == ("change", ["risk_factors"], {})
 
 
@@ -147,7 +147,7 @@ def test_the_middleware_names_the_signed_in_user_and_then_forgets_them(make_appo
 
     AuditContextMiddleware(confirm)(staff_request(nurse, address="192.0.2.55"))
 
-    change = audit.entries_for(appointment).first()
+    change = AuditEntry.objects.for_appointment(appointment).first()
     assert (change.user_id, change.username, change.address) == (nurse.pk, "front-desk", "192.0.2.55")
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('truffles.username', true), current_setting('truffles.user_id', true)")
@@ -169,19 +169,19 @@ def test_entries_for_an_appointment_come_newest_first_in_one_query(
 ):
     appointment = make_appointment()
     request = staff_request(staff_member("Front desk"))
-    audit.record_access(request, "view", [appointment])
+    trail.record_access(request, "view", [appointment])
     Appointment.objects.filter(pk=appointment.pk).update(status=Appointment.Status.CONFIRMED)
-    audit.record_access(request, "export", [appointment])
+    trail.record_access(request, "export", [appointment])
 
     with django_assert_num_queries(1):
-        actions = [entry.action for entry in audit.entries_for(appointment)]
+        actions = [entry.action for entry in AuditEntry.objects.for_appointment(appointment)]
 
     assert actions == ["export", "change", "view", "create"]
 
 
 def test_the_database_refuses_to_change_or_delete_audit_entries(make_appointment):
     appointment = make_appointment()
-    entry = audit.entries_for(appointment).get()
+    entry = AuditEntry.objects.for_appointment(appointment).get()
 
     for attempt in (
         lambda: AuditEntry.objects.filter(pk=entry.pk).update(username="someone-else"),
@@ -209,7 +209,7 @@ def test_a_normal_database_connection_cannot_truncate_the_audit_trail(make_appoi
     finally:
         other.close()
 
-    assert audit.entries_for(appointment).count() == 1
+    assert AuditEntry.objects.for_appointment(appointment).count() == 1
 
 
 def test_a_connection_that_switches_the_opt_in_off_cannot_truncate_either(make_appointment):
@@ -220,12 +220,12 @@ def test_a_connection_that_switches_the_opt_in_off_cannot_truncate_either(make_a
         with pytest.raises(DatabaseError, match="TRUNCATE refused"), transaction.atomic():
             cursor.execute("TRUNCATE staff_auditentry CASCADE")
 
-    assert audit.entries_for(appointment).count() == 1
+    assert AuditEntry.objects.for_appointment(appointment).count() == 1
 
 
 def test_a_superuser_can_read_but_not_add_change_or_delete_audit_entries(admin_client, admin_user, make_appointment):
     appointment = make_appointment()
-    entry = audit.entries_for(appointment).get()
+    entry = AuditEntry.objects.for_appointment(appointment).get()
     request = staff_request(admin_user)
     model_admin = AuditEntryAdmin(AuditEntry, None)
 
@@ -283,7 +283,7 @@ def test_the_audit_list_filters_by_staff_member_without_scanning_the_trail(
 ):
     appointment = make_appointment()
     nurse = staff_member("Front desk")
-    audit.record_access(staff_request(nurse), "view", [appointment])
+    trail.record_access(staff_request(nurse), "view", [appointment])
     User = type(nurse)
     User.objects.create_user("former-patient-portal", is_staff=False)
 

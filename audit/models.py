@@ -1,0 +1,75 @@
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def for_appointment(self, appointment):
+        """One appointment's trail, newest first (one index scan)."""
+        return self.filter(appointment_id=getattr(appointment, "pk", appointment)).order_by("-occurred_at", "-id")
+
+
+class AuditEntry(models.Model):
+    """Who saw, changed or exported which appointment, and from where.
+
+    Rows are written by `audit.trail.record_access` (views, exports) and by a database
+    trigger on the appointments table (creation, every change, deletion, bulk updates
+    included). Further triggers refuse UPDATE, DELETE and TRUNCATE: the trail is append-only.
+    Entries name the fields that changed; values are kept only for scheduling fields,
+    never for the patient's details or intake.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        EXPORT = "export", "Exported"
+        CREATE = "create", "Created"
+        CHANGE = "change", "Changed"
+        DELETE = "delete", "Deleted"
+
+    occurred_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # Plain integers and a copied username, so entries outlive deleted users and appointments.
+    appointment_id = models.BigIntegerField()
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True, help_text="Empty: the public website (a patient).")
+    address = models.CharField(max_length=45, blank=True, help_text="Client IP address.")
+    changed_fields = models.JSONField(default=list, blank=True)
+    changes = models.JSONField(
+        default=dict, blank=True, help_text="Old and new values of scheduling fields only; never patient details."
+    )
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        # The table was created by the staff app, which held this model before the audit app existed.
+        db_table = "staff_auditentry"
+        verbose_name_plural = "audit entries"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["appointment_id", "-occurred_at"], name="audit_by_appointment"),
+            models.Index(fields=["-occurred_at"], name="audit_by_time"),
+            models.Index(fields=["username", "-occurred_at"], name="audit_by_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor} {self.get_action_display().lower()} appointment {self.appointment_id}"
+
+    def describe(self, status_labels: dict) -> str:
+        """The entry in words: the action, the fields it touched, and a status change in labels."""
+        text = self.get_action_display()
+        if self.changed_fields:
+            text += ": " + ", ".join(field.replace("_", " ") for field in self.changed_fields)
+        status = self.changes.get("status")
+        if status:
+            old, new = (status_labels.get(status.get(key), status.get(key) or "—") for key in ("from", "to"))
+            text += f" (status {old} → {new})"
+        return text
+
+    @property
+    def actor(self) -> str:
+        """Who acted, for people reading the trail."""
+        if self.username:
+            return self.username
+        # Nobody signed in: the public request form, or a shell, command or job without `acting_as`.
+        if self.action == self.Action.CREATE and self.user_id is None:
+            return "the patient online"
+        return "system"
