@@ -7,11 +7,26 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from appointments.models import Location, Provider, VisitType, WorkingHours
+from appointments.models import Appointment, Location, Provider, VisitType, WorkingHours
 from articles.models import RiskFactor
 from articles.risk_factors import ensure_defaults
 
 CLINIC_ZONE = ZoneInfo("America/New_York")
+PATIENT = {
+    "first_name": "Rosalind",
+    "last_name": "Quarterman",
+    "date_of_birth": date(1968, 2, 14),
+    "email": "rosalind.quarterman@example.com",
+    "phone": "+12015550199",
+    "insurance_carrier": "Acme Health",
+    "guardian_name": "",
+    "notes": "Throbbing calves after my night shifts.",
+    "reasons": ["varicose", "pain"],
+    "rls_urge_to_move": True,
+    "rls_worse_evening": True,
+}
+# Text that must never be copied into the audit trail.
+INTAKE_TEXT = ["Rosalind", "Quarterman", "rosalind.quarterman", "2015550199", "Throbbing calves", "Acme", "1968"]
 
 
 def next_weekday(start: date, weekday: int = 0) -> date:
@@ -64,6 +79,34 @@ def risk_factors(db):
 def booking_day():
     """A Monday far enough ahead for the 24-hour notice, inside the 60-day window."""
     return next_weekday(timezone.localdate() + timedelta(days=3), 0)
+
+
+@pytest.fixture
+def make_appointment(clinic, booking_day):
+    """An appointment for PATIENT, created straight in the database (no booking rules, no messages).
+
+    When: `start`, or `hour`:`minute` local time on `day` (default: the booking day at 9:00).
+    `provider` is a Provider or a key of the clinic fixture ("marsh", "okafor").
+    """
+
+    def build(start=None, *, hour=9, minute=0, day=None, status=Appointment.Status.REQUESTED, provider="marsh",
+              **details):
+        start = start or local(day or booking_day, hour, minute)
+        visit_type = clinic["vein"]
+        return Appointment.objects.create(
+            visit_type=visit_type,
+            provider=clinic[provider] if isinstance(provider, str) else provider,
+            location=clinic["location"],
+            starts_at=start,
+            ends_at=start + visit_type.duration,
+            busy_until=start + visit_type.duration + visit_type.buffer_after,
+            status=status,
+            consent_version="2026-11",
+            consented_at=timezone.now(),
+            **{**PATIENT, **details},
+        )
+
+    return build
 
 
 @pytest.fixture

@@ -16,29 +16,9 @@ from appointments.admin import AppointmentPaginator
 from appointments.models import Appointment, Provider
 from audit.models import AuditEntry
 from staff.roles import FRONT_DESK
-from tests.appointments.fixtures import local
+from tests.appointments.fixtures import PATIENT, local
 
 CHANGELIST = reverse("admin:appointments_appointment_changelist")
-
-
-@pytest.fixture
-def make_appointment(clinic, booking_day):
-    def make(hour=9, minute=0, day=None, status=Appointment.Status.REQUESTED, provider="marsh", **fields):
-        start = local(day or booking_day, hour, minute)
-        visit = clinic["vein"]
-        values = {
-            "visit_type": visit, "provider": clinic[provider], "location": clinic["location"],
-            "starts_at": start, "ends_at": start + visit.duration,
-            "busy_until": start + visit.duration + visit.buffer_after,
-            "first_name": "Maria", "last_name": "Lopez", "date_of_birth": "1971-04-23",
-            "email": "maria@example.com", "phone": "+12015550123", "reasons": ["rls"],
-            "rls_urge_to_move": True, "notes": "Cannot sleep, legs jumpy.",
-            "consent_version": "2026-11", "consented_at": timezone.now(), "status": status,
-        }
-        values.update(fields)
-        return Appointment.objects.create(**values)
-
-    return make
 
 
 def run_action(client, action, appointments, reason=""):
@@ -63,7 +43,7 @@ def test_changelist_shows_requests_needing_triage_first(admin_client, make_appoi
     default = rows()
     assert default.index("Waitingrequest") < default.index("Eightoclock") < default.index("Nineoclock")
     assert "Lastmonth" not in default
-    assert "RLS 1/4" in default
+    assert "RLS 2/4" in default  # the triage flags: two of the four core features
     history = rows(when="all")  # newest first
     order = ["Waitingrequest", "Nineoclock", "Eightoclock", "Lastmonth"]
     assert sorted(order, key=history.index) == order
@@ -275,11 +255,11 @@ def test_schedule_shows_each_providers_day(admin_client, make_appointment, booki
     html = admin_client.get(url, {"date": booking_day.isoformat()}).content.decode()
     assert "Dr. Elena Marsh" in html
     assert "Dr. Samuel Okafor" in html
-    assert "Maria Morning" in html
-    assert "Maria Okafors" in html
+    assert "Rosalind Morning" in html
+    assert "Rosalind Okafors" in html
     assert "Gone" not in html
     week = admin_client.get(url, {"date": booking_day.isoformat(), "span": "week"}).content.decode()
-    assert "Maria Morning" in week
+    assert "Rosalind Morning" in week
 
 
 def test_schedule_keeps_a_departed_providers_remaining_visits(admin_client, make_appointment, booking_day, clinic):
@@ -288,7 +268,7 @@ def test_schedule_keeps_a_departed_providers_remaining_visits(admin_client, make
     Provider.objects.create(name="Dr. Long Gone", active=False)
     url = reverse("admin:appointments_appointment_schedule")
     html = admin_client.get(url, {"date": booking_day.isoformat()}).content.decode()
-    assert "Maria Handover" in html
+    assert "Rosalind Handover" in html
     assert "Dr. Samuel Okafor, MD (no longer active)" in html
     assert "Dr. Long Gone" not in html
 
@@ -325,7 +305,7 @@ def test_csv_export_has_the_selected_appointments(admin_client, make_appointment
     assert [row[0] for row in rows[1:]] == [wanted.reference]
     assert rows[1][8] == "'=HYPERLINK(evil)"  # neutralised for spreadsheets
     assert rows[1][10] == "'+cmd@example.com"
-    assert rows[1][11] == "+12015550123"  # the phone stays a number staff can dial
+    assert rows[1][11] == "+12015550199"  # the phone stays a number staff can dial
 
 
 @pytest.mark.parametrize("count", [2, 20])
@@ -408,13 +388,13 @@ def test_whole_table_count_comes_from_the_planner_estimate(admin_client, clinic,
 
 
 def test_change_page_shows_the_intake_and_the_audit_trail(admin_client, make_appointment, admin_user):
-    appointment = make_appointment()
+    appointment = make_appointment(reasons=["rls"], rls_worse_evening=False)
     run_action(admin_client, "mark_confirmed", [appointment])
     url = reverse("admin:appointments_appointment_change", args=[appointment.pk])
     admin_client.get(url)
     html = admin_client.get(url).content.decode()
     assert "RLS core features 1/4" in html
-    assert "Cannot sleep, legs jumpy." in html
+    assert PATIENT["notes"] in html
     assert "Changed: status" in html
     assert "(status Requested → Confirmed) by admin" in html
     assert "Viewed by admin" in html

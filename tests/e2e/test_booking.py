@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from appointments.models import Appointment
 from tests.appointments.fixtures import local
@@ -28,7 +29,7 @@ def test_patient_books_from_the_article_with_the_keyboard_only(page, axe, risk_f
     page.keyboard.press("Enter")
 
     page.wait_for_url(re.compile(r"/appointments/request/\?from="))
-    assert page.get_by_text(rls_article.title).first.is_visible()
+    expect(page.get_by_text(rls_article.title).first).to_be_visible()
     axe(page)
     tab_to(page, page.locator(".slot-list a").first)
     page.keyboard.press("Enter")
@@ -90,7 +91,7 @@ def test_second_patient_racing_for_a_slot_sees_alternatives_with_details_intact(
 
     page.get_by_role("button", name="Send my request").click()
     alert = page.get_by_role("alert").filter(has_text="that time is no longer free")
-    assert alert.is_visible()
+    expect(alert).to_be_visible()
     assert page.get_by_label("First name*", exact=True).input_value() == "Second"
     assert page.get_by_label("Email*", exact=True).input_value() == "second@example.com"
     assert page.get_by_label("Varicose veins").is_checked()
@@ -128,7 +129,7 @@ def test_patient_cancels_and_moves_from_the_confirmation_page(page, axe, clinic,
     page.locator(".slot-list a").nth(2).click()
     axe(page)
     page.get_by_role("button", name="Move to this time").click()
-    assert page.get_by_text("has moved to the new time").is_visible()
+    expect(page.get_by_text("has moved to the new time")).to_be_visible()
 
     page.get_by_role("link", name="Cancel this appointment").click()
     axe(page)

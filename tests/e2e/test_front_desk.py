@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from appointments.models import Appointment
 from staff.roles import FRONT_DESK
@@ -34,7 +35,7 @@ def test_front_desk_confirms_a_request_and_sees_it_on_todays_schedule(
     page.keyboard.type(current_code(device))
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r":\d+/admin/$"))
-    assert page.get_by_text("1 request awaiting triage").is_visible()
+    expect(page.get_by_text("1 request awaiting triage")).to_be_visible()
 
     tab_to(page, page.get_by_role("link", name="1 request awaiting triage"))
     page.keyboard.press("Enter")
@@ -80,7 +81,7 @@ def sign_in_as_manager(page, staff_member):
 def test_schedule_week_view_and_book_by_phone_pages_are_accessible(page, axe, staff_member, sign_in, clinic):
     sign_in_as_manager(page, staff_member)
     page.goto("/admin/appointments/appointment/schedule/?span=week")
-    assert page.get_by_role("table").is_visible()
+    expect(page.get_by_role("table")).to_be_visible()
     axe(page)
     page.goto("/admin/appointments/appointment/book/")
     axe(page)
@@ -100,7 +101,7 @@ def test_move_booking_and_decline_pages_are_accessible(
     query = {"visit_type": clinic["vein"].pk, "provider": clinic["marsh"].pk, "date": booking_day.isoformat(),
              "slot": slot}
     page.goto(f"/admin/appointments/appointment/book/?{urlencode(query)}")
-    assert page.get_by_label("First name").is_visible()
+    expect(page.get_by_label("First name")).to_be_visible()
     axe(page)
     page.get_by_role("button", name="Book and confirm").click()
     first_name = page.get_by_label("First name")
@@ -114,7 +115,7 @@ def test_move_booking_and_decline_pages_are_accessible(
     page.locator("select[name=action]").select_option(label="Decline selected appointments")
     page.get_by_role("button", name="Run").click()
     page.get_by_role("button", name="Yes, decline").click()
-    assert page.get_by_text("Give the patient a reason: they will see it.").is_visible()
+    expect(page.get_by_text("Give the patient a reason: they will see it.")).to_be_visible()
     assert page.get_by_label("Reason (required)").get_attribute("aria-describedby") == "reason-errors reason-help"
     axe(page)
     appointment.refresh_from_db()

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import DESKTOP, PHONE
 
@@ -15,10 +16,10 @@ def error_views(settings):
 def test_home_page_invites_patients_to_request_an_evaluation(page, axe, size):
     page.set_viewport_size(size)
     page.goto("/")
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     cta = page.get_by_role("link", name="Request a vein evaluation")
-    assert cta.is_visible()
-    assert page.get_by_text("Our clinicians are writing the first articles").is_visible()
+    expect(cta).to_be_visible()
+    expect(page.get_by_text("Our clinicians are writing the first articles")).to_be_visible()
     axe(page)
 
 

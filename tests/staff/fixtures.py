@@ -3,56 +3,16 @@
 Import them where needed (`from tests.staff.fixtures import *`), or register this module in tests/conftest.py.
 """
 
-from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from appointments.models import Appointment
+from tests.appointments.fixtures import INTAKE_TEXT, PATIENT  # noqa: F401 (shared with staff tests)
 
 PASSWORD = "a long enough staff password"
-PATIENT = {
-    "first_name": "Rosalind",
-    "last_name": "Quarterman",
-    "date_of_birth": date(1968, 2, 14),
-    "email": "rosalind.quarterman@example.com",
-    "phone": "+12015550199",
-    "insurance_carrier": "Acme Health",
-    "guardian_name": "",
-    "notes": "Throbbing calves after my night shifts.",
-    "reasons": ["varicose", "pain"],
-    "rls_urge_to_move": True,
-    "rls_worse_evening": True,
-}
-# Text that must never be copied into the audit trail.
-INTAKE_TEXT = ["Rosalind", "Quarterman", "rosalind.quarterman", "2015550199", "Throbbing calves", "Acme", "1968"]
-
-
-@pytest.fixture
-def make_appointment(clinic):
-    """An appointment for PATIENT starting `start` (default: a week ahead at 10:00 UTC)."""
-
-    def build(start=None, status=Appointment.Status.REQUESTED, provider=None, **details):
-        start = start or (timezone.now() + timedelta(days=7)).replace(hour=10, minute=0, second=0, microsecond=0)
-        visit_type = clinic["vein"]
-        return Appointment.objects.create(
-            visit_type=visit_type,
-            provider=provider or clinic["marsh"],
-            location=clinic["location"],
-            starts_at=start,
-            ends_at=start + visit_type.duration,
-            busy_until=start + visit_type.duration + visit_type.buffer_after,
-            status=status,
-            consent_version="2026-11",
-            consented_at=start - timedelta(days=3),
-            **{**PATIENT, **details},
-        )
-
-    return build
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import tab_to
 from tests.staff.fixtures import PASSWORD, current_code
@@ -25,7 +26,7 @@ def test_staff_sign_in_with_the_second_factor_by_keyboard(two_factor, page, axe,
     page.keyboard.press("Enter")
 
     page.wait_for_url(re.compile(r"^https?://[^/]+/admin/$"))
-    assert page.get_by_role("heading", name="Clinic administration").is_visible()
+    expect(page.get_by_role("heading", name="Clinic administration")).to_be_visible()
 
 
 def test_a_missing_code_is_announced_next_to_the_field(two_factor, page, axe, staff_member, authenticator):
@@ -35,7 +36,7 @@ def test_a_missing_code_is_announced_next_to_the_field(two_factor, page, axe, st
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Password").press("Enter")
 
-    assert page.get_by_role("alert").filter(has_text="Enter the 6-digit code").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="Enter the 6-digit code")).to_be_visible()
     axe(page)
 
 
@@ -48,6 +49,6 @@ def test_the_lockout_page_is_accessible(page, axe, staff_member, settings):
         page.get_by_label("Password").press("Enter")
         page.wait_for_load_state()
 
-    assert page.get_by_role("heading", name="Sign-in locked").is_visible()
-    assert page.get_by_role("alert").filter(has_text="Too many failed sign-in attempts").is_visible()
+    expect(page.get_by_role("heading", name="Sign-in locked")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Too many failed sign-in attempts")).to_be_visible()
     axe(page)

@@ -121,3 +121,32 @@ def test_the_audit_trail_is_kept_and_records_the_erasure_without_the_details(his
     assert set(erasure.changes) == {"erased_at"}
     stored = str(erasure.changes) + str(erasure.changed_fields)
     assert not any(text in stored for text in INTAKE_TEXT)
+
+
+def test_every_patient_field_is_erased_unless_it_is_named_as_kept(make_appointment, risk_factors, clinic):
+    """Walk every field: a new field is erased by default, and keeping one has to be said in the model."""
+    now = timezone.now()
+    filled = {
+        "preferred_contact": Appointment.ContactMethod.TEXT, "is_new_patient": False, "guardian_name": "Ann Q",
+        "rls_relieved_by_movement": True, "rls_worse_at_rest": True, "status_reason": "Patient called to cancel.",
+    }
+    appointment = make_appointment(start=now - timedelta(days=400), status=Status.CANCELLED, **filled)
+    appointment.risk_factors.set([risk_factors["pregnancy"]])
+    before = {field.attname: getattr(appointment, field.attname) for field in Appointment._meta.concrete_fields}
+    erased = Appointment.erased_values()
+    fields = {field.name for field in Appointment._meta.concrete_fields}
+
+    assert fields >= Appointment.KEPT_ON_ERASURE, "KEPT_ON_ERASURE names a field the model no longer has"
+    assert fields - Appointment.KEPT_ON_ERASURE == set(erased), "a field is neither kept nor erased"
+
+    purge()
+
+    appointment.refresh_from_db()
+    for field in Appointment._meta.concrete_fields:
+        value = getattr(appointment, field.attname)
+        if field.name in Appointment.KEPT_ON_ERASURE - {"updated_at", "erased_at"}:
+            assert value == before[field.attname], f"{field.name} should have been kept"
+        elif field.name in erased:
+            assert value == erased[field.name], f"{field.name} was not erased"
+            assert value != before[field.attname], f"{field.name} held no patient value to erase in this test"
+    assert not appointment.risk_factors.exists()
