@@ -83,7 +83,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 "fields": ["reviewer_name", "reviewer_credentials", "last_reviewed", "next_review_due"],
             },
         ),
-        ("What it covers", {"fields": ["topics", "risk_factors"]}),
+        ("What it covers", {"fields": ["topics", "risk_factors", "visit_type"]}),
         (
             "Image and search engines",
             {"fields": ["hero_image", "hero_image_alt", "seo_title", "seo_description"]},

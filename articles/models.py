@@ -18,6 +18,8 @@ SEARCH_CONFIG = "english"
 RESERVED_SLUGS = {"feed"}
 # How long a review stays current when staff do not choose a date (NHS pages use up to three years).
 REVIEW_INTERVAL = datetime.timedelta(days=365)
+# The demo content names its reviewer "… (placeholder)": never shown to readers, flagged by check --deploy.
+PLACEHOLDER_REVIEWER_MARK = "placeholder"
 HERO_IMAGE_MAX_BYTES = 2 * 1024 * 1024
 HERO_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
 
@@ -111,6 +113,16 @@ class Article(models.Model):
         related_name="articles",
         blank=True,
         help_text="The causes and risk factors this article covers; the intake asks patients about the same.",
+    )
+    visit_type = models.ForeignKey(
+        "appointments.VisitType",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"bookable_online": True},
+        verbose_name="leads to visit type",
+        help_text="The visit the article's call to action books; empty: the clinic's first online visit type.",
     )
 
     hero_image = models.FileField(
@@ -209,6 +221,15 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def has_placeholder_reviewer(self):
+        return PLACEHOLDER_REVIEWER_MARK in self.reviewer_name.lower()
+
+    @property
+    def public_reviewer_name(self):
+        """The reviewer readers see: none rather than a placeholder."""
+        return "" if self.has_placeholder_reviewer else self.reviewer_name
 
     @property
     def is_overdue_for_review(self):

@@ -1,5 +1,12 @@
 """The clinic's standard risk factors: always present, because the intake form asks about them."""
 
+# Dopamine-blocking drugs trigger or worsen RLS as antihistamines do (NINDS; Silber et al. 2021).
+MEDICINES_NAME = "Medicines that can trigger RLS"
+MEDICINES_LABEL = (
+    "I take antihistamines (allergy or sleep tablets), antidepressants, anti-sickness medicines "
+    "such as metoclopramide, or antipsychotics"
+)
+
 # slug, clinical name, how the intake asks, is it a cause of secondary RLS?
 DEFAULTS = [
     ("family-history", "Family history of restless legs", "A parent, brother or sister has restless legs", False),
@@ -10,8 +17,8 @@ DEFAULTS = [
     ("peripheral-neuropathy", "Peripheral neuropathy", "I have nerve damage (neuropathy) in my feet or legs", True),
     (
         "medications",
-        "Antihistamines or antidepressants",
-        "I take antihistamines (allergy or sleep tablets) or antidepressants",
+        MEDICINES_NAME,
+        MEDICINES_LABEL,
         True,
     ),
 ]

@@ -45,10 +45,10 @@ def article_json_ld(article, *, page_url, home_url, list_url, clinic, risk_facto
         "lastReviewed": article.last_reviewed.isoformat() if article.last_reviewed else None,
         "reviewedBy": {
             "@type": "Person",
-            "name": article.reviewer_name,
+            "name": article.public_reviewer_name,
             **({"honorificSuffix": article.reviewer_credentials} if article.reviewer_credentials else {}),
         }
-        if article.reviewer_name
+        if article.public_reviewer_name
         else None,
         "about": conditions[0] if len(conditions) == 1 else conditions or None,
         "citation": [_citation(reference) for reference in references] or None,

@@ -19,6 +19,7 @@ _numbers = itertools.count(1)
 def reseed_risk_factors():
     """Transactional (browser) tests flush every table, the rows seeded by migration 0003 included."""
     importlib.import_module("articles.migrations.0003_seed_risk_factors").seed(apps, None)
+    importlib.import_module("articles.migrations.0007_dopamine_blocking_medicines").add_dopamine_blockers(apps, None)
 
 
 @pytest.fixture

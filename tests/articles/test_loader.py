@@ -32,7 +32,7 @@ def test_loader_brings_in_the_clinics_articles():
         "family-history", "iron-deficiency", "pregnancy", "kidney-disease",
         "diabetes", "peripheral-neuropathy", "medications",
     }  # fmt: skip
-    assert rls.references.count() == 3
+    assert rls.references.count() == 5
     assert Topic.objects.get(slug="restless-legs-syndrome").alternate_name == "Willis-Ekbom disease"
 
 
