@@ -12,7 +12,7 @@ find_python = for c in $$PYTHON python3.13 python3.12 python3 $$(ls -d $${PYENV_
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
 	done; exit 1
 
-.PHONY: help run test serve setup setup-dev chromium db migrate demo lint bench clean
+.PHONY: help run test serve setup setup-dev chromium db migrate demo lint bench lighthouse clean
 
 help:
 	@echo "make run     serve the site with demo content on http://127.0.0.1:$(PORT) (development)"
@@ -20,6 +20,7 @@ help:
 	@echo "make serve   run the production configuration locally (granian, DEBUG off)"
 	@echo "make lint    ruff check"
 	@echo "make bench   run the benchmarks in bench/"
+	@echo "make lighthouse  Lighthouse scores (mobile) of five pages of a running 'make serve' (PORT=$(PORT))"
 
 $(VENV)/bin/python:
 	@py=$$($(find_python)) || { echo "Truffles needs Python 3.12 or newer (Django 6.1). Install one (e.g. 'pyenv install 3.12') or set PYTHON=/path/to/python3.12." >&2; exit 1; }; \
@@ -71,5 +72,15 @@ bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/articles_scaling.py
 
+# Lighthouse pinned in tools/lighthouse/package-lock.json, run with Debian's Chromium; needs Node 18+.
+LIGHTHOUSE_BIN := tools/lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE_BIN): tools/lighthouse/package-lock.json
+	@command -v npm >/dev/null || { echo "make lighthouse needs Node and npm: run 'sudo apt-get install nodejs npm'." >&2; exit 1; }
+	cd tools/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lighthouse: setup chromium $(LIGHTHOUSE_BIN)
+	CHROME_PATH=/usr/bin/chromium $(PY) tools/lighthouse/run.py http://127.0.0.1:$(PORT)
+
 clean:
-	rm -rf $(VENV) var/staticfiles .pytest_cache
+	rm -rf $(VENV) var/staticfiles .pytest_cache tools/lighthouse/node_modules

@@ -4,10 +4,11 @@ from http import HTTPStatus
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from articles.models import Article
 
@@ -40,13 +41,23 @@ def healthz(request):
 
 @require_GET
 def robots_txt(request):
+    # The request start page is what a search for the clinic should find; the steps after it
+    # (one URL per free time) and a patient's own booking page are not for crawlers.
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
-        "Disallow: /appointments/",
+        "Disallow: /appointments/request/details/",
+        "Disallow: /appointments/manage/",
+        "Disallow: /appointments/availability.json",
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the hashed static file."""
+    return redirect(static("icons/favicon.ico"), permanent=True)
 
 
 def server_error(request):
