@@ -114,15 +114,13 @@ class Article(models.Model):
         blank=True,
         help_text="The causes and risk factors this article covers; the intake asks patients about the same.",
     )
-    visit_type = models.ForeignKey(
-        "appointments.VisitType",
-        null=True,
+    # A slug, not a foreign key: articles do not depend on appointments (the template resolves it).
+    visit_type = models.SlugField(
+        "leads to visit type",
+        max_length=60,
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        limit_choices_to={"bookable_online": True},
-        verbose_name="leads to visit type",
-        help_text="The visit the article's call to action books; empty: the clinic's first online visit type.",
+        help_text="Slug of the online visit type the call to action books, e.g. “rls-consultation”. "
+        "Empty: the clinic's first online visit type.",
     )
 
     hero_image = models.FileField(

@@ -50,7 +50,7 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        articles = Article.objects.select_related("author", "visit_type").prefetch_related(
+        articles = Article.objects.select_related("author").prefetch_related(
             "topics", "risk_factors", "references"
         )
         # Staff preview drafts and scheduled articles at their real address; the public sees live ones.
@@ -89,8 +89,7 @@ class ArticleDetailView(DetailView):
         versions = [article, *self.related]
         parts = [f"release:{settings.TRUFFLES_RELEASE}"]
         parts += [f"article:{item.pk}:{item.updated_at.isoformat()}" for item in versions]
-        visit_types = [article.visit_type] if article.visit_type else []  # the call to action names it
-        for rows in (article.topics.all(), article.risk_factors.all(), article.references.all(), visit_types):
+        for rows in (article.topics.all(), article.risk_factors.all(), article.references.all()):
             parts += [_row_version(row) for row in rows]
         fingerprint = "\x1f".join(parts)
         etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'

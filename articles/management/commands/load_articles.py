@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
-from appointments.models import VisitType
 from articles.models import Article, Reference, RiskFactor, Topic
 
 CONTENT_DIR = settings.BASE_DIR / "content" / "articles"
@@ -73,7 +72,7 @@ def load_article(path: Path) -> str:
     }
     for field, value in values.items():
         setattr(article, field, value)
-    article.visit_type = _visit_type(meta.get("visit_type"))
+    article.visit_type = meta.get("visit_type", "")
     article.body = post.content
     article.published_at = _datetime(meta.get("published_at"))
     article.source_digest = digest
@@ -102,13 +101,6 @@ def load_article(path: Path) -> str:
         reference.full_clean()
         reference.save()
     return "created" if created else "updated"
-
-
-def _visit_type(slug):
-    """The visit the call to action books. Unknown here (a clinic without it): the default visit."""
-    if not slug:
-        return None
-    return VisitType.objects.filter(slug=slug, bookable_online=True).first()
 
 
 def _topic(entry):

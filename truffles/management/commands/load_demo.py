@@ -11,5 +11,4 @@ class Command(BaseCommand):
 
 
 # Each loader is idempotent on its own; `make run` and `make serve` call this one entry point.
-# The schedule first: articles name the visit type their call to action books.
-DEMO_COMMANDS: list[str] = ["load_demo_schedule", "load_articles"]
+DEMO_COMMANDS: list[str] = ["load_articles", "load_demo_schedule"]
