@@ -220,3 +220,25 @@ def _closures(start, end):
         else:
             closures.setdefault(pid, []).append((starts_at, ends_at))
     return closures, clinic_closures
+
+
+def closed_days(visit_type, first_day: date, days: int, provider=None) -> dict[date, str]:
+    """Days nobody offers this visit type, with the reason a patient reads: a holiday's name, or none."""
+    from appointments.models import Closure, WorkingHours
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    hours = WorkingHours.objects.filter(provider__active=True, provider__visit_types=visit_type)
+    if provider is not None:
+        hours = hours.filter(provider=provider)
+    open_weekdays = set(hours.values_list("weekday", flat=True))
+    window = [first_day + timedelta(days=offset) for offset in range(days)]
+    closed = {day: "" for day in window if day.weekday() not in open_weekdays}
+    start, end = (datetime.combine(day, time.min, tzinfo=zone) for day in (window[0], window[-1] + timedelta(days=1)))
+    for starts_at, ends_at, reason in (
+        Closure.objects.overlapping(start, end).filter(provider=None).values_list("starts_at", "ends_at", "reason")
+    ):
+        for day in window:
+            day_start = datetime.combine(day, time.min, tzinfo=zone)
+            if starts_at <= day_start and ends_at >= day_start + timedelta(days=1):
+                closed[day] = reason
+    return closed

@@ -103,6 +103,10 @@ def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_
     if existing:
         return Outcome(existing)
     details = {
+        # The form no longer asks: a patient we have seen before has an earlier visit on record.
+        "is_new_patient": not Appointment.objects.filter(
+            email__iexact=answers["email"], date_of_birth=answers["date_of_birth"]
+        ).exists(),
         **answers,
         "consent_version": settings.BOOKING["PRIVACY_NOTICE_VERSION"],
         "consented_at": timezone.now(),

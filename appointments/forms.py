@@ -7,6 +7,52 @@ from appointments.models import Appointment, Provider, VisitType
 from articles.models import RiskFactor
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
+# Visit types for restless legs: their form opens with "Restless legs" ticked and its questions shown.
+RLS_VISIT_TYPES = {"rls-consultation"}
+
+
+class DateOfBirthWidget(forms.MultiWidget):
+    """Month, day and year as three labelled boxes (the US order; GOV.UK and USWDS use this pattern)."""
+
+    def __init__(self, attrs=None):
+        box = {"inputmode": "numeric", "class": "form-control"}
+        super().__init__(
+            {
+                "month": forms.TextInput({**box, "autocomplete": "bday-month", "maxlength": 2, "size": 2}),
+                "day": forms.TextInput({**box, "autocomplete": "bday-day", "maxlength": 2, "size": 2}),
+                "year": forms.TextInput({**box, "autocomplete": "bday-year", "maxlength": 4, "size": 4}),
+            },
+            attrs,
+        )
+
+    def decompress(self, value):
+        return [value.month, value.day, value.year] if value else [None, None, None]
+
+
+class DateOfBirthField(forms.MultiValueField):
+    """A date from three boxes, with a message that says which part is missing or wrong."""
+
+    widget = DateOfBirthWidget
+
+    def __init__(self, **kwargs):
+        parts = [forms.CharField(required=False) for _ in range(3)]
+        super().__init__(parts, require_all_fields=False, **kwargs)
+
+    def compress(self, values):
+        month, day, year = ((value or "").strip() for value in (values or ["", "", ""]))
+        if not (month or day or year):
+            return None
+        missing = [name for name, value in (("month", month), ("day", day), ("year", year)) if not value]
+        if missing:
+            raise forms.ValidationError(f"Date of birth must include a {' and a '.join(missing)}.")
+        if not (month + day + year).isdigit():
+            raise forms.ValidationError("Enter your date of birth in numbers, for example 4 23 1971.")
+        if len(year) != 4:
+            raise forms.ValidationError("Enter the year of birth with 4 digits, for example 1971.")
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError("Date of birth must be a real date, for example 4 23 1971.") from None
 
 
 class SlotSearchForm(forms.Form):
@@ -16,7 +62,7 @@ class SlotSearchForm(forms.Form):
         queryset=VisitType.objects.filter(bookable_online=True),
         to_field_name="slug",
         empty_label=None,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         label="Type of visit",
         error_messages={"invalid_choice": "Choose one of the visit types listed."},
     )
@@ -54,12 +100,8 @@ class AppointmentRequestForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         label="Do any of these apply to you?",
     )
-    is_new_patient = forms.TypedChoiceField(
-        choices=[("true", "New to the clinic"), ("false", "I have been here before")],
-        coerce=lambda value: value == "true",
-        widget=forms.RadioSelect,
-        label="Have you visited us before?",
-        error_messages={"required": "Tell us whether you have visited us before."},
+    date_of_birth = DateOfBirthField(
+        label="Date of birth", error_messages={"required": "Enter your date of birth."}
     )
     urgent_one_leg = forms.ChoiceField(
         choices=YES_NO,
@@ -85,7 +127,7 @@ class AppointmentRequestForm(forms.ModelForm):
         model = Appointment
         fields = [
             "first_name", "last_name", "date_of_birth", "guardian_name", "email", "phone",
-            "preferred_contact", "is_new_patient", "insurance_carrier", "reasons",
+            "preferred_contact", "insurance_carrier", "reasons",
             "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening",
             "risk_factors", "notes",
         ]
@@ -110,7 +152,6 @@ class AppointmentRequestForm(forms.ModelForm):
             "notes": "Up to 1,000 characters. Please do not include card or insurance numbers.",
         }
         widgets = {
-            "date_of_birth": forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
             "preferred_contact": forms.RadioSelect,
             "notes": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
@@ -120,10 +161,6 @@ class AppointmentRequestForm(forms.ModelForm):
         error_messages = {
             "first_name": {"required": "Enter your first name."},
             "last_name": {"required": "Enter your last name."},
-            "date_of_birth": {
-                "required": "Enter your date of birth.",
-                "invalid": "Enter your date of birth as a date, for example 1980-04-23.",
-            },
             "email": {
                 "required": "Enter your email address.",
                 "invalid": "Enter an email address like name@example.com.",
@@ -135,9 +172,17 @@ class AppointmentRequestForm(forms.ModelForm):
             "notes": {"max_length": "Keep your note under 1,000 characters (it has %(show_value)d)."},
         }
 
+    rls_answers_need_rls_reason = True
+    # Page order, so the error summary lists problems as the patient meets them.
+    field_order = [
+        "urgent_one_leg", "urgent_breathing", "first_name", "last_name", "date_of_birth", "guardian_name",
+        "email", "phone", "preferred_contact", "insurance_carrier", "reasons",
+    ]  # fmt: skip
     RLS_FIELDS = ["rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, visit_type=None, **kwargs):
+        if visit_type is not None and visit_type.slug in RLS_VISIT_TYPES:
+            kwargs.setdefault("initial", {}).setdefault("reasons", [Appointment.Reason.RLS])
         super().__init__(*args, **kwargs)
         # Optional in the database only so the retention job can erase it.
         self.fields["date_of_birth"].required = True
@@ -148,6 +193,32 @@ class AppointmentRequestForm(forms.ModelForm):
     def answers(self) -> dict:
         """What the patient told us, as the booking steps take it (risk factors included)."""
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    @property
+    def asks_about_rls(self) -> bool:
+        """The restless-legs questions are shown when "Restless legs" is one of the reasons."""
+        reasons = self.data.getlist("reasons") if self.is_bound else self.initial.get("reasons", [])
+        return Appointment.Reason.RLS in reasons
+
+    @property
+    def needs_guardian(self) -> bool:
+        """The guardian's name is asked only once it is needed (or was given)."""
+        return "guardian_name" in self.errors or bool(self.data.get("guardian_name"))
+
+    def error_links(self):
+        """Each problem, in page order, with the id of the control to put the cursor in."""
+        links = []
+        for field in self:
+            for message in field.errors:
+                widget = field.field.widget
+                if isinstance(widget, forms.MultiWidget):
+                    target = f"{field.auto_id}_{next(iter(widget.widgets_names)).lstrip('_')}"
+                elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                    target = f"{field.auto_id}_0"
+                else:
+                    target = field.auto_id
+                links.append((message, target))
+        return links
 
     @property
     def has_urgent_signs(self) -> bool:
@@ -177,6 +248,9 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.rls_answers_need_rls_reason and Appointment.Reason.RLS not in cleaned.get("reasons", []):
+            # Answers typed before "Restless legs" was unticked are not the patient's last word.
+            cleaned.update(dict.fromkeys(self.RLS_FIELDS, False), risk_factors=[])
         born = cleaned.get("date_of_birth")
         if born:
             today = timezone.localdate()

@@ -37,6 +37,20 @@ class PhoneBookingForm(AppointmentRequestForm):
         label="The patient agreed to the privacy notice on the phone.",
         error_messages={"required": "Read the privacy notice to the patient and tick this box."},
     )
+    # The online form splits the date of birth into three boxes and no longer asks whether the patient
+    # is new (it is looked up); staff keep the date field and the question they ask the caller.
+    date_of_birth = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}))
+    is_new_patient = forms.TypedChoiceField(
+        choices=[("true", "New to the clinic"), ("false", "I have been here before")],
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+        label="Have you visited us before?",
+    )
+    # Staff may note restless-legs answers whatever reason they tick.
+    rls_answers_need_rls_reason = False
+
+    class Meta(AppointmentRequestForm.Meta):
+        fields = [*AppointmentRequestForm.Meta.fields, "is_new_patient"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

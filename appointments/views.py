@@ -72,13 +72,23 @@ def request_start(request):
         last_day = today + timedelta(days=settings.BOOKING["HORIZON_DAYS"])
         week = min(max(form.cleaned_data["week"] or today, today), last_day)
         slots = availability.find_slots(visit_type, week, 7, provider=provider)
+        closed = availability.closed_days(visit_type, week, 7, provider=provider)
         source = form.cleaned_data["source"]
+        days = _group_by_day(slots, week, visit_type, source, context["reschedule"], provider is None)
+        for day in days:
+            day["url"] = _week_url(request, week, day["date"])
+            day["note"] = _day_note(day, closed)
+            day["short"] = f"{len(day['slots'])} free" if day["slots"] else day["note"].split(" ", 1)[0].rstrip(":")
+        chosen = _chosen_day(request.GET.get("day", ""), days)
         context.update(
             visit_type=visit_type,
             provider=provider,
             week=week,
             week_end=week + timedelta(days=6),
-            days=_group_by_day(slots, week, visit_type, source, context["reschedule"], provider is None),
+            days=days,
+            day=chosen,
+            morning=[slot for slot in chosen["slots"] if slot["start"].hour < 12],
+            afternoon=[slot for slot in chosen["slots"] if slot["start"].hour >= 12],
             previous_week=_week_url(request, week - timedelta(days=7)) if week > today else None,
             next_week=_week_url(request, week + timedelta(days=7)) if week + timedelta(days=7) <= last_day else None,
             source_article=_source_article(source),
@@ -86,10 +96,32 @@ def request_start(request):
     return render(request, "appointments/request_start.html", context)
 
 
-def _week_url(request, week):
+def _week_url(request, week, day=None):
     query = request.GET.copy()
     query["week"] = week.isoformat()
+    query.pop("day", None)
+    if day:
+        query["day"] = day.isoformat()
     return "?" + query.urlencode()
+
+
+def _day_note(day, closed):
+    """What a day without free times tells the patient: why, in plain words."""
+    if day["slots"]:
+        return ""
+    if day["date"] in closed:
+        return f"Closed — {closed[day['date']]}" if closed[day["date"]] else "Closed"
+    if day["date"] <= timezone.localtime(availability.Policy.for_patients().earliest).date():
+        return "Call us: too soon to book online"
+    return "Full: no free times left"
+
+
+def _chosen_day(value, days):
+    """The day whose times are shown: the one asked for, else the first with free times."""
+    for day in days:
+        if day["date"].isoformat() == value:
+            return day
+    return next((day for day in days if day["slots"]), days[0])
 
 
 def _group_by_day(slots, first_day, visit_type, source, reschedule, one_per_time):
@@ -196,7 +228,9 @@ def request_details(request):
     source = _slug_or_blank(values.get("from", ""))
     context = {"slot": slot, "source_article": _source_article(source), "source": source}
     if request.method != "POST":
-        context["form"] = AppointmentRequestForm(initial={"submission_token": uuid.uuid4()})
+        context["form"] = AppointmentRequestForm(
+            initial={"submission_token": uuid.uuid4()}, visit_type=slot.visit_type
+        )
         if not availability.is_free(slot.visit_type, slot.provider, slot.start):
             context.update(taken=True, alternatives=booking.nearest_alternatives(slot))
         return render(request, "appointments/request_details.html", context)
@@ -204,7 +238,7 @@ def request_details(request):
 
 
 def _submit(request, slot, context):
-    form = context["form"] = AppointmentRequestForm(request.POST)
+    form = context["form"] = AppointmentRequestForm(request.POST, visit_type=slot.visit_type)
     if form.has_urgent_signs:
         # Stop here and store nothing: these signs need emergency care, not an appointment.
         return render(request, "appointments/urgent.html", status=HTTPStatus.OK)

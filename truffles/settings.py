@@ -214,6 +214,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
+US_TIME_ZONE_NAMES = {
+    "America/New_York": "Eastern Time", "America/Chicago": "Central Time", "America/Denver": "Mountain Time",
+    "America/Phoenix": "Mountain Time (Arizona)", "America/Los_Angeles": "Pacific Time",
+    "America/Anchorage": "Alaska Time", "Pacific/Honolulu": "Hawaii Time",
+}  # fmt: skip
 # The clinic shown in the header and footer; the Location rows carry the full details.
 CLINIC = {
     "name": env.str("TRUFFLES_CLINIC_NAME", default="Truffles Vein Specialists"),
@@ -221,6 +226,8 @@ CLINIC = {
     "email": env.str("TRUFFLES_CLINIC_EMAIL", default="care@truffles-veins.example"),
     "address": env.str("TRUFFLES_CLINIC_ADDRESS", default="120 Harbor Street, Suite 300, Springfield"),
     "time_zone": TIME_ZONE,
+    # How patients read the zone: "Eastern Time", not "America/New_York".
+    "time_zone_name": env.str("TRUFFLES_TIME_ZONE_NAME", default=US_TIME_ZONE_NAMES.get(TIME_ZONE, TIME_ZONE)),
 }
 # Booking policy for online requests (minutes, hours, days); staff bookings ignore notice and horizon.
 BOOKING = {

@@ -11,3 +11,27 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// The restless-legs questions follow the "Restless legs" reason (the server decides first).
+document.addEventListener("DOMContentLoaded", () => {
+  const questions = document.getElementById("rls-questions");
+  const reason = document.querySelector('input[name="reasons"][value="rls"]');
+  if (questions && reason) {
+    reason.addEventListener("change", () => { questions.hidden = !reason.checked; });
+  }
+  // Error summary links put the cursor in the field and show its question (GOV.UK pattern).
+  const summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+    summary.addEventListener("click", (event) => {
+      const link = event.target.closest("a[href^='#']");
+      const field = link && document.getElementById(link.hash.slice(1));
+      if (!field) return;
+      event.preventDefault();
+      const group = field.matches("[type=radio], [type=checkbox], .date-of-birth input") && field.closest("fieldset");
+      const label = group ? group.querySelector("legend") : document.querySelector(`label[for="${field.id}"]`);
+      (label || field).scrollIntoView();
+      field.focus({preventScroll: true});
+    });
+  }
+});

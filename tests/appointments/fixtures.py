@@ -126,7 +126,6 @@ def patient_form():
             "email": "maria.lopez@example.com",
             "phone": "(201) 555-0123",
             "preferred_contact": "phone",
-            "is_new_patient": "true",
             "insurance_carrier": "Acme Health",
             "reasons": ["rls"],
             "rls_urge_to_move": "on",
@@ -141,6 +140,11 @@ def patient_form():
             "submission_token": str(uuid.uuid4()),
         }
         data.update(overrides)
+        # The online form takes the date of birth as three boxes; staff forms as one date.
+        if data.get("date_of_birth") is not None:
+            year, month, day = ([*data["date_of_birth"].split("-"), "", ""])[:3]
+            for part, value in {"month": month, "day": day, "year": year}.items():
+                data.setdefault(f"date_of_birth_{part}", value)
         return {key: value for key, value in data.items() if value is not None}
 
     return build
