@@ -116,7 +116,7 @@ class AppointmentRequestForm(forms.ModelForm):
         error_messages={"required": "Please answer this safety question."},
     )
     consent = forms.BooleanField(
-        label="I have read the privacy notice and agree that the clinic stores these details to arrange my visit.",
+        label="I agree that the clinic keeps these details to arrange my visit.",
         error_messages={"required": "We can only accept your request once you agree to the privacy notice."},
     )
     # Honeypot: hidden from people, tempting to bots. Filled in means not a person.
@@ -127,7 +127,7 @@ class AppointmentRequestForm(forms.ModelForm):
         model = Appointment
         fields = [
             "first_name", "last_name", "date_of_birth", "guardian_name", "email", "phone",
-            "preferred_contact", "insurance_carrier", "reasons",
+            "reasons",
             "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening",
             "risk_factors", "notes",
         ]
@@ -140,20 +140,18 @@ class AppointmentRequestForm(forms.ModelForm):
             "phone": "Phone number",
             "preferred_contact": "How should we contact you?",
             "insurance_carrier": "Insurance carrier (optional)",
-            "rls_urge_to_move": "An urge to move my legs, often with uncomfortable feelings in them",
-            "rls_worse_at_rest": "It starts or gets worse when I sit or lie still",
-            "rls_relieved_by_movement": "Walking or stretching eases it, at least while I keep moving",
+            "rls_urge_to_move": "An urge to move my legs, often with odd feelings in them",
+            "rls_worse_at_rest": "It starts when I sit or lie still",
+            "rls_relieved_by_movement": "Walking or stretching eases it",
             "rls_worse_evening": "It is worse in the evening or at night",
-            "notes": "Anything else you would like us to know? (optional)",
+            "notes": "Anything else we should know? (optional)",
         }
         help_texts = {
             "guardian_name": "Needed when the patient is under 18.",
-            "phone": "We call or text this number to confirm your time.",
-            "notes": "Up to 1,000 characters. Please do not include card or insurance numbers.",
         }
         widgets = {
             "preferred_contact": forms.RadioSelect,
-            "notes": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+            "notes": forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -176,7 +174,7 @@ class AppointmentRequestForm(forms.ModelForm):
     # Page order, so the error summary lists problems as the patient meets them.
     field_order = [
         "urgent_one_leg", "urgent_breathing", "first_name", "last_name", "date_of_birth", "guardian_name",
-        "email", "phone", "preferred_contact", "insurance_carrier", "reasons",
+        "email", "phone", "reasons",
     ]  # fmt: skip
     RLS_FIELDS = ["rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening"]
 

@@ -38,7 +38,8 @@ class PhoneBookingForm(AppointmentRequestForm):
         error_messages={"required": "Read the privacy notice to the patient and tick this box."},
     )
     # The online form splits the date of birth into three boxes and no longer asks whether the patient
-    # is new (it is looked up); staff keep the date field and the question they ask the caller.
+    # is new (it is looked up), their insurer or how to reach them (asked when the visit is confirmed);
+    # staff keep them all.
     date_of_birth = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}))
     is_new_patient = forms.TypedChoiceField(
         choices=[("true", "New to the clinic"), ("false", "I have been here before")],
@@ -50,7 +51,7 @@ class PhoneBookingForm(AppointmentRequestForm):
     rls_answers_need_rls_reason = False
 
     class Meta(AppointmentRequestForm.Meta):
-        fields = [*AppointmentRequestForm.Meta.fields, "is_new_patient"]
+        fields = [*AppointmentRequestForm.Meta.fields, "preferred_contact", "is_new_patient", "insurance_carrier"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

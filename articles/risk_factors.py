@@ -3,8 +3,8 @@
 # Dopamine-blocking drugs trigger or worsen RLS as antihistamines do (NINDS; Silber et al. 2021).
 MEDICINES_NAME = "Medicines that can trigger RLS"
 MEDICINES_LABEL = (
-    "I take antihistamines (allergy or sleep tablets), antidepressants, anti-sickness medicines "
-    "such as metoclopramide, or antipsychotics"
+    "I take allergy or sleep tablets, antidepressants, anti-sickness medicines (such as "
+    "metoclopramide) or antipsychotics"
 )
 
 # slug, clinical name, how the intake asks, is it a cause of secondary RLS?

@@ -3,8 +3,8 @@ from django.db import migrations
 OLD = ("Antihistamines or antidepressants", "I take antihistamines (allergy or sleep tablets) or antidepressants")
 NEW = (
     "Medicines that can trigger RLS",
-    "I take antihistamines (allergy or sleep tablets), antidepressants, anti-sickness medicines "
-    "such as metoclopramide, or antipsychotics",
+    "I take allergy or sleep tablets, antidepressants, anti-sickness medicines (such as "
+    "metoclopramide) or antipsychotics",
 )
 
 
