@@ -1,6 +1,7 @@
 """A patient on a phone goes from an article to a sent request with the keyboard alone."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -25,44 +26,47 @@ def tick(page, label):
 
 def test_patient_books_from_the_article_with_the_keyboard_only(page, axe, risk_factors, rls_article, clinic):
     page.goto(rls_article.get_absolute_url())
-    tab_to(page, page.get_by_role("link", name="Request a vein evaluation").last)
+    tab_to(page, page.get_by_role("link", name="Request an RLS consultation"))
     page.keyboard.press("Enter")
 
-    page.wait_for_url(re.compile(r"/appointments/request/\?from="))
+    page.wait_for_url(re.compile(r"/appointments/request/\?visit_type=rls-consultation&from="))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request an RLS consultation")
+    expect(page.get_by_label("RLS consultation")).to_be_checked()
     expect(page.get_by_text(rls_article.title).first).to_be_visible()
     axe(page)
-    tab_to(page, page.locator(".slot-list a").first)
+    tab_to(page, page.locator(".time-grid a").first)
     page.keyboard.press("Enter")
 
     page.wait_for_url(re.compile(r"/appointments/request/details/"))
+    expect(page.get_by_label("Restless legs symptoms")).to_be_checked()
     axe(page)
-    type_into(page, "First name*", "Maria")
-    type_into(page, "Last name*", "Lopez")
-    tab_to(page, page.get_by_label("Date of birth*"))
-    page.keyboard.type("04231971")
-    type_into(page, "Email*", "maria@example.com")
-    type_into(page, "Phone number*", "2015550123")
-    tick(page, "Phone call")
-    tick(page, "New to the clinic")
-    tick(page, "Restless legs symptoms")
-    tick(page, "It is worse in the evening or at night")
-    tick(page, risk_factors["iron-deficiency"].patient_label)
     for question in ("urgent_one_leg", "urgent_breathing"):
         tab_to(page, page.locator(f"#id_{question}_0"))  # "No"
         page.keyboard.press("Space")
+    type_into(page, "First name*", "Maria")
+    type_into(page, "Last name*", "Lopez")
+    type_into(page, "Month", "4")
+    type_into(page, "Day", "23")
+    type_into(page, "Year", "1971")
+    type_into(page, "Email*", "maria@example.com")
+    type_into(page, "Phone number*", "2015550123")
+    tick(page, "It is worse in the evening or at night")
+    tick(page, risk_factors["iron-deficiency"].patient_label)
     tab_to(page, page.locator("#id_consent"))
     page.keyboard.press("Space")
     tab_to(page, page.get_by_role("button", name="Send my request"))
     page.keyboard.press("Enter")
 
     page.wait_for_url(re.compile(r"/appointments/manage/"))
-    heading = page.get_by_role("heading", level=1)
-    assert heading.inner_text() == "We have your request"
+    expect(page.get_by_role("heading", level=1)).to_have_text("We have your request")
     reference = page.locator(".reference").inner_text()
     assert re.fullmatch(r"TVS-[2-9A-HJ-NP-Z]{6}", reference)
     appointment = Appointment.objects.get(reference=reference)
+    assert appointment.visit_type == clinic["rls"]
     assert appointment.source_article == rls_article
     assert appointment.rls_worse_evening
+    assert appointment.is_new_patient
+    assert str(appointment.date_of_birth) == "1971-04-23"
     assert "iron deficiency" in appointment.triage_summary()
     axe(page)
 
@@ -75,12 +79,13 @@ def test_second_patient_racing_for_a_slot_sees_alternatives_with_details_intact(
     page.goto(f"/appointments/request/details/?visit_type=vein-evaluation&provider={clinic['marsh'].pk}&start={start}")
     page.get_by_label("First name*", exact=True).fill("Second")
     page.get_by_label("Last name*", exact=True).fill("Patient")
-    page.get_by_label("Date of birth*").fill("1980-02-01")
+    page.get_by_label("Month").fill("2")
+    page.get_by_label("Day", exact=True).fill("1")
+    page.get_by_label("Year").fill("1980")
     page.get_by_label("Email*", exact=True).fill("second@example.com")
     page.get_by_label("Phone number*", exact=True).fill("(201) 555-0199")
-    page.get_by_label("New to the clinic").check()
     page.get_by_label("Varicose veins").check()
-    page.get_by_label("Anything else you would like us to know? (optional)").fill("Aching after work.")
+    page.get_by_label("Anything else we should know? (optional)").fill("Aching after work.")
     page.locator("#id_urgent_one_leg_0").check()
     page.locator("#id_urgent_breathing_0").check()
     page.locator("#id_consent").check()
@@ -95,7 +100,7 @@ def test_second_patient_racing_for_a_slot_sees_alternatives_with_details_intact(
     assert page.get_by_label("First name*", exact=True).input_value() == "Second"
     assert page.get_by_label("Email*", exact=True).input_value() == "second@example.com"
     assert page.get_by_label("Varicose veins").is_checked()
-    notes = page.get_by_label("Anything else you would like us to know? (optional)")
+    notes = page.get_by_label("Anything else we should know? (optional)")
     assert notes.input_value() == "Aching after work."
     axe(page)
 
@@ -126,7 +131,7 @@ def test_patient_cancels_and_moves_from_the_confirmation_page(page, axe, clinic,
 
     page.get_by_role("link", name="Choose a different time").click()
     axe(page)
-    page.locator(".slot-list a").nth(2).click()
+    page.locator(".time-grid a").nth(2).click()
     axe(page)
     page.get_by_role("button", name="Move to this time").click()
     expect(page.get_by_text("has moved to the new time")).to_be_visible()
@@ -136,3 +141,11 @@ def test_patient_cancels_and_moves_from_the_confirmation_page(page, axe, clinic,
     page.get_by_role("button", name="Yes, cancel it").click()
     assert page.get_by_role("heading", level=1).inner_text() == "This appointment is cancelled"
     assert Appointment.objects.get().status == Appointment.Status.CANCELLED
+    # The event the patient added is removed by the same calendar file, now saying cancelled.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Remove from your calendar").click()
+    assert "STATUS:CANCELLED" in Path(download.value.path()).read_text()
+    axe(page)
+    page.get_by_role("link", name="Book a new time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request a vein evaluation")
+    expect(page.locator(".time-grid a").first).to_be_visible()
