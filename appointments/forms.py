@@ -107,13 +107,13 @@ class AppointmentRequestForm(forms.ModelForm):
         choices=YES_NO,
         widget=forms.RadioSelect,
         label="Right now, do you have sudden swelling, pain, warmth or redness in one leg?",
-        error_messages={"required": "Please answer this safety question."},
+        error_messages={"required": "Answer the safety question about swelling, pain or redness in one leg."},
     )
     urgent_breathing = forms.ChoiceField(
         choices=YES_NO,
         widget=forms.RadioSelect,
         label="Right now, do you have sudden shortness of breath or chest pain?",
-        error_messages={"required": "Please answer this safety question."},
+        error_messages={"required": "Answer the safety question about shortness of breath or chest pain."},
     )
     consent = forms.BooleanField(
         label="I agree that the clinic keeps these details to arrange my visit.",

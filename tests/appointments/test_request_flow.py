@@ -102,7 +102,7 @@ def test_resubmitting_the_same_form_creates_one_appointment(client, open_slot, s
         ("phone", "", "Enter a phone number we can reach you on."),
         ("reasons", None, "Choose at least one reason for your visit."),
         ("consent", None, "We can only accept your request once you agree to the privacy notice."),
-        ("urgent_one_leg", None, "Please answer this safety question."),
+        ("urgent_one_leg", None, "Answer the safety question about swelling, pain or redness in one leg."),
         ("notes", "x" * 1001, "Keep your note under 1,000 characters"),
     ],
 )

@@ -93,7 +93,7 @@ def test_errors_are_listed_as_links_that_lead_to_each_field(page, axe, clinic, b
     expect(summary).to_be_focused()
     expect(page).to_have_title(re.compile(r"^Error: "))
     links = summary.get_by_role("link")
-    expect(links.first).to_have_text("Please answer this safety question.")
+    expect(links.first).to_have_text("Answer the safety question about swelling, pain or redness in one leg.")
     expect(summary.get_by_role("link", name="Date of birth must include a day and a year.")).to_be_visible()
     axe(page)
     for index in range(links.count()):
