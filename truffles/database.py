@@ -106,3 +106,14 @@ def bound_every_wait(connect_seconds: float, statement_seconds: float) -> None:
                 raise OperationalError(f"unexpected poll state {state}")
 
     extensions.set_wait_callback(wait)
+
+
+def log_no_statements_as_superuser(sender, connection, **kwargs) -> None:
+    """A superuser's session (development, tests, a small server) sets the log switch itself.
+
+    Other roles cannot (the setting is reserved to superusers): the operator sets it for them
+    (README, "Patient data and the database log"), and check --deploy says when it is missing.
+    """
+    if connection.vendor == "postgresql" and connection.connection.get_parameter_status("is_superuser") == "on":
+        with connection.cursor() as cursor:
+            cursor.execute("SET log_min_error_statement = 'panic'")

