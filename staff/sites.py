@@ -1,9 +1,9 @@
 """The admin site with a second factor (TOTP) for staff, required unless TRUFFLES_REQUIRE_2FA is off."""
 
 from django.conf import settings
-from django.contrib.auth.signals import user_login_failed
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django_otp import devices_for_user, match_token
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite

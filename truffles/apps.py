@@ -7,9 +7,9 @@ class TrufflesConfig(AppConfig):
     verbose_name = "Truffles site"
 
     def ready(self):
-        from truffles import checks  # noqa: F401  (registers the deployment checks)
         from django.db.backends.signals import connection_created
 
+        from truffles import checks  # noqa: F401  (registers the deployment checks)
         from truffles.database import bound_every_wait, log_no_statements_as_superuser
 
         bound_every_wait(settings.DATABASE_CONNECT_TIMEOUT, settings.DATABASE_STATEMENT_TIMEOUT)
