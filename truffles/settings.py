@@ -264,6 +264,8 @@ BOOKING = {
     "RATE_PER_ADDRESS_PER_HOUR": env.int("TRUFFLES_RATE_PER_ADDRESS_PER_HOUR", default=10),
     "RATE_PER_EMAIL_PER_DAY": env.int("TRUFFLES_RATE_PER_EMAIL_PER_DAY", default=5),
     "MAX_OPEN_REQUESTS_PER_PATIENT": env.int("TRUFFLES_MAX_OPEN_REQUESTS_PER_PATIENT", default=2),
+    # Open online requests made in the last 24 hours, site-wide; past it, patients are asked to call.
+    "MAX_OPEN_ONLINE_REQUESTS_PER_DAY": env.int("TRUFFLES_MAX_OPEN_ONLINE_REQUESTS_PER_DAY", default=40),
     "PRIVACY_NOTICE_VERSION": env.str("TRUFFLES_PRIVACY_NOTICE_VERSION", default="2026-11"),
 }
 PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
