@@ -45,7 +45,9 @@ def test_a_strangers_guess_at_a_patient_gets_the_same_answer_as_any_refusal(book
         assert text not in protection.refusal_message()
 
 
-@pytest.mark.parametrize("variant", ["Maria.Lopez@Example.com", "maria.lopez+again@example.com", "MARIA.LOPEZ+x@EXAMPLE.COM"])
+@pytest.mark.parametrize(
+    "variant", ["Maria.Lopez@Example.com", "maria.lopez+again@example.com", "MARIA.LOPEZ+x@EXAMPLE.COM"]
+)
 def test_case_and_plus_tags_do_not_get_past_the_caps(book, settings, variant):
     settings.BOOKING = {**settings.BOOKING, "RATE_PER_EMAIL_PER_DAY": 1, "MAX_OPEN_REQUESTS_PER_PATIENT": 9}
     assert book(0, address="198.51.100.1", email="maria.lopez@example.com").status_code == HTTPStatus.FOUND
