@@ -47,7 +47,8 @@ def test_a_booking_a_refused_form_and_a_server_error_log_no_patient_details(
 ):
     settings.ROOT_URLCONF = "tests.urls"
     booked = client.post(DETAILS, slot_post(open_slot, **PATIENT))
-    refused = client.post(DETAILS, slot_post(open_slot, **{**PATIENT, "email": "quintessa.vandermolen@", "consent": ""}))
+    invalid = {**PATIENT, "email": "quintessa.vandermolen@", "consent": ""}
+    refused = client.post(DETAILS, slot_post(open_slot, **invalid))
     client.raise_request_exception = False
     broken = client.post("/test-errors/bug/", slot_post(open_slot, **PATIENT))
 
