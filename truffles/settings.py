@@ -288,3 +288,5 @@ TRUFFLES_STAFF_IDLE_MINUTES = env.int("TRUFFLES_STAFF_IDLE_MINUTES", default=30)
 TRUFFLES_STAFF_SESSION_HOURS = env.int("TRUFFLES_STAFF_SESSION_HOURS", default=12)
 # Retention: patient details of finished appointments are erased this many days after the visit.
 TRUFFLES_RETENTION_DAYS = env.int("TRUFFLES_RETENTION_DAYS", default=365)
+# A patient's manage link stops working this many days after the visit.
+TRUFFLES_MANAGE_LINK_DAYS_AFTER_VISIT = env.int("TRUFFLES_MANAGE_LINK_DAYS_AFTER_VISIT", default=30)
