@@ -42,7 +42,7 @@ chromium:
 	  fi; }
 
 migrate: setup
-	TRUFFLES_DATABASE_ROLE=owner DJANGO_DEBUG=true $(PY) manage.py migrate --no-input -v 0
+	DJANGO_DEBUG=true $(PY) manage.py migrate --no-input -v 0
 
 demo: migrate
 	DJANGO_DEBUG=true $(PY) manage.py load_demo
@@ -59,7 +59,7 @@ serve: setup
 	export DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} DJANGO_DEBUG=false \
 	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0; \
-	TRUFFLES_DATABASE_ROLE=owner $(PY) manage.py migrate --no-input -v 0 && \
+	$(PY) manage.py migrate --no-input -v 0 && \
 	$(PY) manage.py load_demo && \
 	$(PY) manage.py collectstatic --no-input -v 0 && \
 	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --no-ws \
