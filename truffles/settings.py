@@ -231,7 +231,7 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(), "
     "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
     "picture-in-picture=(), publickey-credentials-get=(), screen-wake-lock=(), usb=(), "
-    "xr-spatial-tracking=(), interest-cohort=(), browsing-topics=()"
+    "xr-spatial-tracking=()"
 )
 # Path prefixes whose pages show patient details or carry a manage token in their links.
 NO_STORE_PATHS = ("/appointments/", "/admin/")
