@@ -71,7 +71,7 @@ def cluster():
             [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
             cwd=ROOT, env={**env, "TRUFFLES_DATABASE_ROLE": "owner"}, check=True, timeout=300,
         )
-        yield {"server": server, "app_url": app_url, "env": env, "data_dir": data_dir}
+        yield {"server": server, "app_url": app_url, "owner_url": owner_url, "env": env, "data_dir": data_dir}
 
 
 def manage(cluster, *args, script=None):
@@ -96,9 +96,26 @@ def test_a_refused_double_booking_leaves_no_patient_details_in_the_server_log(cl
     assert not leaked, f"the server log holds patient details: {leaked}\n{written}"
 
 
-def test_the_deployment_check_sees_a_database_that_logs_no_statements(cluster):
-    result = manage(cluster, "check", "--deploy", "--tag", "truffles")
-    assert "truffles.W001" not in result.stdout + result.stderr
+def test_the_deployment_check_warns_when_the_database_would_log_statements(cluster):
+    quiet = manage(cluster, "check", "--deploy", "--tag", "truffles")
+    owner = psycopg2.connect(cluster["owner_url"])
+    owner.autocommit = True
+    try:
+        with owner.cursor() as cursor:
+            cursor.execute("ALTER ROLE truffles_app SET log_min_error_statement = 'error'")
+        loud = subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy", "--tag", "truffles", "--fail-level", "WARNING"],
+            cwd=ROOT, env=cluster["env"], capture_output=True, text=True, timeout=120,
+        )
+    finally:
+        with owner.cursor() as cursor:
+            cursor.execute("ALTER ROLE truffles_app RESET log_min_error_statement")
+        owner.close()
+
+    assert "truffles.W001" not in quiet.stdout + quiet.stderr
+    assert loud.returncode != 0
+    assert "truffles.W001" in loud.stderr
+    assert "log_min_error_statement = error" in loud.stderr
 
 
 def test_the_sites_role_can_add_and_read_audit_entries_but_not_rewrite_them(cluster):
