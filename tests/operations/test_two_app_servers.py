@@ -58,7 +58,9 @@ def race(servers, slot, patient_form):
         site = servers[index % len(servers)]
         opener = browser()
         hidden = open_form(opener, f"{site}/appointments/request/details/?{query}")
-        answers = patient_form(first_name=f"Patient{index}", email=f"patient{index}@example.com")
+        # A new patient in every round, so the per-patient cap never enters the race.
+        email = f"patient{index}.{slot['start']:%H%M}@example.com"
+        answers = patient_form(first_name=f"Patient{index}", email=email)
         answers.update(hidden)  # the page's own CSRF and submission tokens, and the slot
         patients.append((opener, f"{site}/appointments/request/details/", answers))
 
