@@ -63,7 +63,8 @@ serve: setup
 	$(PY) manage.py migrate --no-input -v 0 && \
 	$(PY) manage.py load_demo && \
 	$(PY) manage.py collectstatic --no-input -v 0 && \
-	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --no-ws truffles.wsgi:application
+	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --no-ws \
+	  --respawn-failed-workers --respawn-interval 1 truffles.wsgi:application
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -123,6 +123,7 @@ def _status_action(status, permission, verb, reason_required=False, reason_help=
 
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
+    view_on_site = False  # the patient's page opens only with the patient's link
     list_display = [
         "when", "patient", "visit_type", "provider", "status_badge", "triage_flags", "source_article", "created_at",
     ]

@@ -1,3 +1,6 @@
+import base64
+import hashlib
+import hmac
 import secrets
 from datetime import date, datetime, time, timedelta
 
@@ -21,6 +24,18 @@ def new_reference() -> str:
 
 def new_manage_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def manage_token_for(submission_token) -> str:
+    """An online request's link, derived from its form's submission token with the secret key, so a
+    resubmitted form finds its page again while the database alone (without the key) opens nothing."""
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"manage-link:{submission_token}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
+
+
+def manage_token_digest(token: str) -> str:
+    """What the database keeps of a manage link: a copy of the table opens no patient's page."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def local_days(first: date, days: int = 1) -> tuple[datetime, datetime]:
@@ -151,6 +166,11 @@ class Closure(models.Model):
 
 
 class AppointmentQuerySet(models.QuerySet):
+    def by_manage_token(self, token: str):
+        """The appointment a patient's link opens; links stop working a while after the visit."""
+        kept = timedelta(days=settings.TRUFFLES_MANAGE_LINK_DAYS_AFTER_VISIT)
+        return self.filter(manage_token_hash=manage_token_digest(token), ends_at__gte=timezone.now() - kept)
+
     def active(self):
         """Appointments that hold their time: requested or confirmed."""
         return self.filter(status__in=Appointment.ACTIVE_STATUSES)
@@ -237,7 +257,7 @@ class Appointment(models.Model):
     TRIAGE_ORDER = ["triage_rank", F("upcoming_start").asc(nulls_last=True), "-starts_at", "-pk"]
     # What retention keeps: anonymous scheduling facts. Every other field is erased, new ones included.
     KEPT_ON_ERASURE = {
-        "id", "reference", "manage_token", "submission_token", "status", "visit_type", "provider", "location",
+        "id", "reference", "manage_token_hash", "submission_token", "status", "visit_type", "provider", "location",
         "starts_at", "ends_at", "busy_until", "source_article", "consent_version", "consented_at",
         "created_at", "updated_at", "erased_at",
     }
@@ -264,7 +284,8 @@ class Appointment(models.Model):
         OTHER = "other", "Something else"
 
     reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
-    manage_token = models.CharField(max_length=40, unique=True, default=new_manage_token, editable=False)
+    # Only the digest is stored; the link itself (manage_token) exists on the instance that created it.
+    manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     submission_token = models.UUIDField(
         unique=True, null=True, blank=True, editable=False,
         help_text="Set by the online form so a resubmitted form creates one appointment.",
@@ -346,8 +367,21 @@ class Appointment(models.Model):
         # The reference only: this text ends up in admin logs and messages, which outlive erasure.
         return self.reference
 
+    def save(self, *args, **kwargs):
+        if not self.manage_token_hash:
+            self.manage_token = manage_token_for(self.submission_token) if self.submission_token else new_manage_token()
+            self.manage_token_hash = manage_token_digest(self.manage_token)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
-        return reverse("appointments:manage", args=[self.manage_token])
+        # The link is known when it was just issued, when the patient came through it (views set it),
+        # or for an online request from its submission token; staff never open a patient's page.
+        token = getattr(self, "manage_token", None) or (
+            manage_token_for(self.submission_token) if self.submission_token else None
+        )
+        if token is None:
+            raise ValueError("Only the patient holds this appointment's link.")
+        return reverse("appointments:manage", args=[token])
 
     @classmethod
     def erased_values(cls) -> dict:

@@ -6,7 +6,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -265,7 +265,7 @@ def _submit(request, slot, context):
 
 
 def _reschedule(request, slot, token):
-    appointment = get_object_or_404(Appointment, manage_token=token)
+    appointment = _managed(token)
     if not appointment.can_be_cancelled_by_patient():
         messages.error(request, "This appointment can no longer be moved online. Please call the clinic.")
         return redirect(appointment)
@@ -289,11 +289,12 @@ def _reschedule(request, slot, token):
 def _managed(token):
     appointment = (
         Appointment.objects.select_related("visit_type", "provider", "location", "source_article")
-        .filter(manage_token=token)
+        .by_manage_token(token)
         .first()
     )
     if appointment is None:
         raise Http404("No appointment with that link.")
+    appointment.manage_token = token
     return appointment
 
 

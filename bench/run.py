@@ -39,7 +39,7 @@ def book_upcoming():
             status="requested" if index % 3 == 0 else "confirmed", first_name="Soon", last_name=f"Patient{index}",
             date_of_birth=date(1980, 1, 1), email=f"soon{index}@example.com", phone="+12015550123",
             reasons=["varicose"], consent_version="bench", consented_at=timezone.now(),
-            reference=f"TVS-U{index:06d}", manage_token=f"upcoming-{index}",
+            reference=f"TVS-U{index:06d}", manage_token_hash=f"upcoming-{index}",
         )
         for index in range(UPCOMING)
     )  # fmt: skip
@@ -69,7 +69,7 @@ def fill(total):
                 status=statuses[index % len(statuses)], first_name="Bench", last_name=f"Patient{index}",
                 date_of_birth=date(1970, 1, 1), email=f"p{index}@example.com", phone="+12015550123",
                 reasons=["rls"], consent_version="bench", consented_at=start,
-                reference=f"TVS-B{index:06d}", manage_token=f"bench-{index}",
+                reference=f"TVS-B{index:06d}", manage_token_hash=f"bench-{index}",
             )
         )
         if len(batch) == 5000:

@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
-from django_otp import devices_for_user
+from django_otp import devices_for_user, match_token
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 
@@ -13,12 +14,18 @@ def two_factor_required() -> bool:
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
-    otp_error_messages = {
-        **OTPAdminAuthenticationForm.otp_error_messages,
-        "token_required": "Enter the 6-digit code from your authenticator app.",
-        "invalid_token": "That code is not valid. Enter the current 6-digit code from your authenticator app.",
-        "device_required": "Choose the authenticator app you are using.",
-    }
+    """Password and code checked together, with one answer for any failure.
+
+    A separate "now enter your code" step would tell a stranger the password was right, and a wrong
+    code after a right password would not count toward the lockout (django-axes counts failed
+    authentications): here every failure is the same message and the same count, and nothing typed
+    is rendered back.
+    """
+
+    failure_message = (
+        "Please enter the correct username, password and current code from your authenticator app. "
+        "All three are checked together. No authenticator app yet? Ask the clinic manager to enrol one."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,23 +35,38 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
             {"autocomplete": "one-time-code", "inputmode": "numeric", "aria-describedby": "otp-help"}
         )
 
+    def clean(self):
+        try:
+            AdminAuthenticationForm.clean(self)  # the password; a wrong one is counted by axes
+            self.clean_otp(self.get_user())
+        except ValidationError:
+            if self.user_cache is not None:  # right password, wrong or missing code: count it too
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": self.cleaned_data.get("username", "")},
+                    request=self.request,
+                )
+            self.user_cache = None
+            raise ValidationError(self.failure_message, code="invalid_login") from None
+        return self.cleaned_data
+
     def clean_otp(self, user):
         if user is not None and not list(devices_for_user(user, confirmed=True)):
-            raise ValidationError(
-                "Your account has no authenticator app yet. Ask the clinic manager to enrol one "
-                "(manage.py enrol_totp).",
-                code="no_device",
-            )
+            raise ValidationError("No authenticator app", code="no_device")
         return super().clean_otp(user)
 
     def _chosen_device(self, user):
-        # Most staff have one authenticator app: use it without asking them to pick it.
-        device = super()._chosen_device(user)
-        if device is None:
-            devices = list(devices_for_user(user, confirmed=True))
-            if len(devices) == 1:
-                device = devices[0]
-        return device
+        # Staff are never asked to pick a device: a code is tried against each of theirs.
+        return None
+
+    def _verify_token(self, user, token, device=None):
+        verified = match_token(user, token)
+        if verified is None:
+            raise ValidationError("Wrong code", code="invalid_token")
+        return verified
+
+    def _update_form(self, user):
+        # django-otp would list the user's devices and echo the password back: reveal nothing.
+        return
 
 
 class StaffAdminSite(OTPAdminSite):

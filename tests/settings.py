@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-not-used-anywhere-else
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 # Admin tests sign in with force_login; tests/staff/ switch the second factor on (the production default).
 os.environ.setdefault("TRUFFLES_REQUIRE_2FA", "false")
+# Tests create and empty databases: they connect as the owner (the app's own role is tested apart).
+os.environ.setdefault("TRUFFLES_DATABASE_ROLE", "owner")
 
 from truffles.settings import *  # noqa: E402,F403
 

@@ -91,16 +91,35 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL when given, otherwise the embedded server under var/.
+# Database: DATABASE_URL when given, otherwise the embedded server under var/. Least privilege: the site
+# runs as the app's role; migrations run as the owner's (TRUFFLES_DATABASE_ROLE=owner, which
+# `manage.py migrate` sets), from DATABASE_OWNER_URL (without it, DATABASE_URL's role does both).
 if env.str("DATABASE_URL", default=""):
-    DATABASES = {"default": env.db("DATABASE_URL")}
+    _app_database = env.db("DATABASE_URL")
+    _owner_database = env.db("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
 else:
-    from truffles.database import embedded_database_url
+    from truffles.database import embedded_database_urls
 
-    DATABASES = {"default": env.db_url_config(embedded_database_url())}
+    _app_database, _owner_database = map(env.db_url_config, embedded_database_urls())
+# The role that audit/database_roles.py grants the site's privileges to after each migrate.
+DATABASE_APP_ROLE = _app_database["USER"]
+_as_owner = env.str("TRUFFLES_DATABASE_ROLE", default="app") == "owner"
+DATABASES = {"default": _owner_database if _as_owner and _owner_database else _app_database}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Bounds on the database (truffles/database.py): connecting, and each statement. The server cancels a
+# statement after DJANGO_DB_STATEMENT_TIMEOUT seconds; a server that answers nothing at all (frozen,
+# network gone) is given up by the client a few seconds later, so a request never hangs on it.
+# Migrations (as the owner) may build indexes on big tables: no statement bound for them.
+DATABASE_CONNECT_TIMEOUT = env.int("DJANGO_DB_CONNECT_TIMEOUT", default=3)
+DATABASE_STATEMENT_TIMEOUT = 0 if _as_owner else env.int("DJANGO_DB_STATEMENT_TIMEOUT", default=5)
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})
+_database_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+if DATABASE_STATEMENT_TIMEOUT:
+    _database_options["options"] = " ".join(
+        filter(None, [_database_options.get("options", ""), f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s"])
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses sign-in attempts while a user and address are locked out.
@@ -172,7 +191,12 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
+# Preload lists are hard to leave: the clinic opts in deliberately.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+# Without preload, Django's checklist would warn (security.W021): the opt-out is deliberate.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Load balancers check health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Proxies in front that append to X-Forwarded-For; the client is the hop just before them (truffles/client.py).
@@ -202,6 +226,16 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
+# Permissions-Policy on every response, no-store on pages that show or carry patient data.
+MIDDLEWARE.insert(2, "truffles.middleware.PrivacyHeadersMiddleware")
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+    "picture-in-picture=(), publickey-credentials-get=(), screen-wake-lock=(), usb=(), "
+    "xr-spatial-tracking=()"
+)
+# Path prefixes whose pages show patient details or carry a manage token in their links.
+NO_STORE_PATHS = ("/appointments/", "/admin/")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
 
 # Logging: to stderr; never log request bodies (they carry health information).
@@ -238,6 +272,8 @@ BOOKING = {
     "RATE_PER_ADDRESS_PER_HOUR": env.int("TRUFFLES_RATE_PER_ADDRESS_PER_HOUR", default=10),
     "RATE_PER_EMAIL_PER_DAY": env.int("TRUFFLES_RATE_PER_EMAIL_PER_DAY", default=5),
     "MAX_OPEN_REQUESTS_PER_PATIENT": env.int("TRUFFLES_MAX_OPEN_REQUESTS_PER_PATIENT", default=2),
+    # Open online requests made in the last 24 hours, site-wide; past it, patients are asked to call.
+    "MAX_OPEN_ONLINE_REQUESTS_PER_DAY": env.int("TRUFFLES_MAX_OPEN_ONLINE_REQUESTS_PER_DAY", default=40),
     "PRIVACY_NOTICE_VERSION": env.str("TRUFFLES_PRIVACY_NOTICE_VERSION", default="2026-11"),
 }
 PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
@@ -260,3 +296,5 @@ TRUFFLES_STAFF_IDLE_MINUTES = env.int("TRUFFLES_STAFF_IDLE_MINUTES", default=30)
 TRUFFLES_STAFF_SESSION_HOURS = env.int("TRUFFLES_STAFF_SESSION_HOURS", default=12)
 # Retention: patient details of finished appointments are erased this many days after the visit.
 TRUFFLES_RETENTION_DAYS = env.int("TRUFFLES_RETENTION_DAYS", default=365)
+# A patient's manage link stops working this many days after the visit.
+TRUFFLES_MANAGE_LINK_DAYS_AFTER_VISIT = env.int("TRUFFLES_MANAGE_LINK_DAYS_AFTER_VISIT", default=30)

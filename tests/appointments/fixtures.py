@@ -162,3 +162,8 @@ def slot_post(patient_form):
         return data
 
     return build
+
+
+def token_of(manage_url: str) -> str:
+    """The secret token in a manage link (the database keeps only its digest)."""
+    return manage_url.rstrip("/").rsplit("/", 1)[-1]

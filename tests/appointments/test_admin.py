@@ -337,7 +337,7 @@ def seed_open_appointments(clinic, count):
             busy_until=start + timedelta(hours=i, minutes=45), first_name="P", last_name=f"N{i}",
             date_of_birth="1970-01-01", email=f"p{i}@example.com", phone="+12015550123",
             status=Appointment.Status.REQUESTED if i % 3 else Appointment.Status.CONFIRMED,
-            consent_version="t", consented_at=timezone.now(), reference=f"TVS-T{i:05d}", manage_token=f"token-{i}",
+            consent_version="t", consented_at=timezone.now(), reference=f"TVS-T{i:05d}", manage_token_hash=f"token-{i}",
             reasons=["rls"], rls_urge_to_move=True,
         )
         for i in range(count)

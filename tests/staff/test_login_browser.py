@@ -36,7 +36,7 @@ def test_a_missing_code_is_announced_next_to_the_field(two_factor, page, axe, st
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Password").press("Enter")
 
-    expect(page.get_by_role("alert").filter(has_text="Enter the 6-digit code")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="All three are checked together")).to_be_visible()
     axe(page)
 
 

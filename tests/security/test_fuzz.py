@@ -1,0 +1,99 @@
+"""Property tests: whatever a client sends to the public entry points, no 500 and no unescaped reflection.
+
+Each property runs FUZZ_EXAMPLES generated inputs through the real views (test client, real PostgreSQL).
+"""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.appointments.fixtures import local
+
+FUZZ_EXAMPLES = 500
+fuzz = settings(
+    max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# Markup with a marker: if it comes back verbatim, the page reflected it unescaped.
+markup = st.text(alphabet="abcxyz019", min_size=1, max_size=8).map(lambda s: f'<b data-fz="{s}">"\'&')
+odd = st.text(max_size=60)  # any code points: control characters, NUL, surrogates' neighbours, RTL marks
+edge = st.sampled_from(["", "0", "-1", "99999999999999999999", "2026-02-30", "%00", "..", "\x00"])
+value = st.one_of(markup, odd, edge)
+
+
+def assert_safe(response, *sent):
+    assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, response.content[:500]
+    body = response.content.decode(errors="replace")
+    for text in sent:
+        if isinstance(text, str) and "<b data-fz=" in text:
+            assert text not in body
+
+
+@pytest.fixture
+def fuzz_client(db, clinic, rls_article):
+    return Client()
+
+
+@fuzz
+@given(q=value, topic=value, page=value)
+def test_article_search_never_errors_nor_reflects(fuzz_client, q, topic, page):
+    assert_safe(fuzz_client.get("/articles/", {"q": q, "topic": topic, "page": page}, secure=True), q, topic, page)
+
+
+@fuzz
+@given(visit_type=st.one_of(value, st.just("vein-evaluation")), day=value, days=value, provider=value)
+def test_availability_json_never_errors_nor_reflects(fuzz_client, visit_type, day, days, provider):
+    response = fuzz_client.get(
+        "/appointments/availability.json",
+        {"visit_type": visit_type, "date": day, "days": days, "provider": provider},
+        secure=True,
+    )
+    assert_safe(response, visit_type, day, days, provider)
+    assert response["Content-Type"].startswith("application/json")
+
+
+DETAIL_FIELDS = [
+    "first_name", "last_name", "date_of_birth", "email", "phone", "preferred_contact", "is_new_patient",
+    "insurance_carrier", "reasons", "notes", "urgent_one_leg", "urgent_breathing", "consent", "website",
+    "submission_token", "visit_type", "provider", "start", "alternative", "from", "reschedule",
+]
+
+
+@fuzz
+@given(changes=st.dictionaries(st.sampled_from(DETAIL_FIELDS), value, max_size=6))
+def test_the_request_details_post_never_errors_nor_reflects(fuzz_client, clinic, booking_day, slot_post, changes):
+    slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, 9)}
+    data = {**slot_post(slot), **changes}
+    response = fuzz_client.post("/appointments/request/details/", data, secure=True)
+    assert_safe(response, *changes.values())
+
+
+@pytest.fixture
+def manage_url(fuzz_client, clinic, booking_day, slot_post):
+    slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, 10)}
+    return fuzz_client.post("/appointments/request/details/", slot_post(slot), secure=True).url
+
+
+@fuzz
+@given(
+    token=st.one_of(
+        st.just(None),  # the patient's real link
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", min_size=1, max_size=80),
+    ),
+    tail=st.sampled_from(["", "cancel/", "calendar.ics"]),
+    query=value,
+    post=st.booleans(),
+)
+def test_the_manage_link_never_errors_nor_reflects(fuzz_client, manage_url, token, tail, query, post):
+    url = (manage_url if token is None else f"/appointments/manage/{token}/") + tail
+    if post:
+        response = fuzz_client.post(url, {"reason": query, "confirm": query}, secure=True)
+    else:
+        response = fuzz_client.get(url, {"q": query}, secure=True)
+    assert_safe(response, query)
+    if token is not None:
+        assert response.status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.METHOD_NOT_ALLOWED)
