@@ -73,8 +73,10 @@ class LocalSMTP:
     def stall(self):
         """Accept connections and never say a word, like a wedged relay."""
         self.go_down()
-        self._listener = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
-        threading.Thread(target=self._hold, daemon=True).start()
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener.settimeout(0.1)  # so the accepting thread notices the listener closing
+        self._holder = threading.Thread(target=self._hold, args=(self._listener,), daemon=True)
+        self._holder.start()
         return self
 
     def go_down(self):
@@ -84,11 +86,12 @@ class LocalSMTP:
             self._controller = None
         return self
 
-    def _hold(self):
-        listener = self._listener
-        while True:
+    def _hold(self, listener):
+        while listener.fileno() != -1:
             try:
                 connection, _ = listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
             self.connections += 1
@@ -97,6 +100,7 @@ class LocalSMTP:
     def _stop_stalling(self):
         if self._listener:
             self._listener.close()
+            self._holder.join(timeout=5)
             self._listener = None
         for connection in self._held:
             connection.close()
@@ -148,17 +152,17 @@ class WorkerProcess:
         password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
         server = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
         self.worker_id = f"test-worker-{time.monotonic_ns()}"
-        self.env = dict(
-            os.environ,
-            DJANGO_SETTINGS_MODULE="tests.settings",
-            DATABASE_URL=f"postgresql://{user}{password}@{server}/{database['NAME']}",
-            EMAIL_URL=smtp.url,
-            TRUFFLES_SITE_URL="http://127.0.0.1:8000",
-            TRUFFLES_MAIL_TIMEOUT_SECONDS="1",
-            TRUFFLES_MAIL_RETRY_SECONDS="0.5",
-            DJANGO_LOG_LEVEL="INFO",
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": f"postgresql://{user}{password}@{server}/{database['NAME']}",
+            "EMAIL_URL": smtp.url,
+            "TRUFFLES_SITE_URL": "http://127.0.0.1:8000",
+            "TRUFFLES_MAIL_TIMEOUT_SECONDS": "1",
+            "TRUFFLES_MAIL_RETRY_SECONDS": "0.5",
+            "DJANGO_LOG_LEVEL": "INFO",
             **{key: str(value) for key, value in environment.items()},
-        )  # fmt: skip
+        }
         self.log = log_dir / f"{self.worker_id}.log"
         self.process = None
 
