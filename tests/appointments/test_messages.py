@@ -47,9 +47,7 @@ def full_intake(client, open_slot, slot_post, risk_factors, settings_for_message
     data = slot_post(open_slot, reasons=["rls", "varicose", "swelling"], risk_factors=chosen)
     response = client.post(DETAILS, data)
     assert response.status_code == 302
-    appointment = Appointment.objects.get()
-    messages.announce(appointment, Kind.RECEIVED)
-    return appointment
+    return Appointment.objects.get()
 
 
 def forbidden_values(appointment):
@@ -67,13 +65,10 @@ def everything_sent(email):
 
 
 def test_no_message_carries_health_details_for_a_fully_filled_intake(full_intake, clinic, booking_day):
-    appointment = booking.change_status(full_intake, Appointment.Status.CONFIRMED)
-    messages.announce(appointment, Kind.CONFIRMED)
+    appointment = booking.confirm(full_intake).appointment
     slot = booking.SlotChoice(clinic["vein"], clinic["marsh"], clinic["location"], local(booking_day, 11))
-    appointment = booking.reschedule(appointment, slot, keep_status=True)
-    messages.announce(appointment, Kind.MOVED)
-    appointment = booking.change_status(appointment, Appointment.Status.CANCELLED, "The specialist is unwell.")
-    messages.announce(appointment, Kind.CANCELLED)
+    appointment = booking.move_by_staff(appointment, slot).appointment
+    appointment = booking.cancel(appointment, "The specialist is unwell.").appointment
     kinds_rendered = set()
     for message in Message.objects.filter(appointment=appointment):
         rendered = everything_sent(messages.render(message))
@@ -121,8 +116,8 @@ def test_a_change_that_rolls_back_sends_nothing(full_intake, mailoutbox):
 
     def confirm_then_fail():
         with transaction.atomic():
-            appointment = booking.change_status(full_intake, Appointment.Status.CONFIRMED)
-            messages.announce(appointment, Kind.CONFIRMED)
+            assert booking.confirm(full_intake).ok
+            assert Message.objects.filter(kind=Kind.CONFIRMED).exists()
             raise RuntimeError("the rest of the change failed")
 
     with pytest.raises(RuntimeError):
@@ -140,8 +135,7 @@ def parse_both(ics: str):
 def test_confirmation_carries_a_calendar_file_in_the_clinics_time_zone(full_intake, mailoutbox):
     run_queued_tasks()
     mailoutbox.clear()
-    appointment = booking.change_status(full_intake, Appointment.Status.CONFIRMED)
-    messages.announce(appointment, Kind.CONFIRMED)
+    appointment = booking.confirm(full_intake).appointment
     run_queued_tasks()
     (email,) = mailoutbox
     day = dateformat.format(timezone.localtime(appointment.starts_at), "l j F")
@@ -164,11 +158,9 @@ def test_confirmation_carries_a_calendar_file_in_the_clinics_time_zone(full_inta
 
 
 def test_a_move_keeps_the_uid_raises_the_sequence_and_a_cancel_says_cancel(full_intake, clinic, booking_day):
-    appointment = booking.change_status(full_intake, Appointment.Status.CONFIRMED)
-    messages.announce(appointment, Kind.CONFIRMED)
+    appointment = booking.confirm(full_intake).appointment
     slot = booking.SlotChoice(clinic["vein"], clinic["okafor"], clinic["location"], local(booking_day, 14))
-    appointment = booking.reschedule(appointment, slot, keep_status=True)
-    messages.announce(appointment, Kind.MOVED)
+    appointment = booking.move_by_staff(appointment, slot).appointment
     moved_email = messages.render(Message.objects.get(kind=Kind.MOVED))
     assert "2:00 PM" in moved_email.body
     assert "The new time is confirmed" in moved_email.body
@@ -177,8 +169,7 @@ def test_a_move_keeps_the_uid_raises_the_sequence_and_a_cancel_says_cancel(full_
     assert str(parsed.events[0]["UID"]) == f"{appointment.reference}@truffles-veins"
     assert second.vevent.dtstart.value == slot.start
 
-    appointment = booking.change_status(appointment, Appointment.Status.CANCELLED, "The specialist is unwell.")
-    messages.announce(appointment, Kind.CANCELLED)
+    appointment = booking.cancel(appointment, "The specialist is unwell.").appointment
     cancelled_email = messages.render(Message.objects.get(kind=Kind.CANCELLED))
     assert "The specialist is unwell." in cancelled_email.body
     parsed, second = parse_both(cancelled_email.attachments[0].content)
@@ -191,8 +182,7 @@ def test_a_move_keeps_the_uid_raises_the_sequence_and_a_cancel_says_cancel(full_
 def test_a_declined_patient_gets_the_reason_and_a_link_to_choose_again(full_intake, mailoutbox):
     run_queued_tasks()
     mailoutbox.clear()
-    appointment = booking.change_status(full_intake, Appointment.Status.DECLINED, "Dr. Marsh is away that week.")
-    messages.announce(appointment, Kind.DECLINED)
+    booking.decline(full_intake, "Dr. Marsh is away that week.")
     run_queued_tasks()
     (email,) = mailoutbox
     assert "Dr. Marsh is away that week." in email.body
@@ -205,8 +195,7 @@ def test_a_reminder_goes_out_when_it_is_due_and_not_before(full_intake, mailoutb
     mailoutbox.clear()
     lead = full_intake.starts_at - timezone.now() - timedelta(seconds=2)
     settings.TRUFFLES_MESSAGES = {**settings.TRUFFLES_MESSAGES, "REMINDER_HOURS": lead.total_seconds() / 3600}
-    appointment = booking.change_status(full_intake, Appointment.Status.CONFIRMED)
-    messages.announce(appointment, Kind.CONFIRMED)
+    booking.confirm(full_intake)
     reminder = Message.objects.get(kind=Kind.REMINDER)
     assert DBTaskResult.objects.get(args_kwargs__args=[reminder.pk]).run_after == reminder.send_after
     assert run_queued_tasks() == 1  # the confirmation; the reminder waits
@@ -219,8 +208,7 @@ def test_a_reminder_goes_out_when_it_is_due_and_not_before(full_intake, mailoutb
 
 
 def test_the_default_reminder_is_due_a_day_before_the_visit(full_intake):
-    appointment = booking.change_status(full_intake, Appointment.Status.CONFIRMED)
-    messages.announce(appointment, Kind.CONFIRMED)
+    appointment = booking.confirm(full_intake).appointment
     reminder = Message.objects.get(kind=Kind.REMINDER)
     assert reminder.send_after == appointment.starts_at - timedelta(hours=24)
     task = DBTaskResult.objects.get(args_kwargs__args=[reminder.pk])
@@ -235,10 +223,8 @@ def let_time_pass_until_every_message_is_due():
 
 
 def test_no_reminder_after_a_cancellation(full_intake, mailoutbox):
-    appointment = booking.change_status(full_intake, Appointment.Status.CONFIRMED)
-    messages.announce(appointment, Kind.CONFIRMED)
-    appointment = booking.cancel_by_patient(appointment)
-    messages.announce(appointment, Kind.PATIENT_CANCELLED)
+    appointment = booking.confirm(full_intake).appointment
+    assert booking.cancel_by_patient(appointment).ok
     let_time_pass_until_every_message_is_due()
     run_queued_tasks()
     subjects = [m.subject for m in mailoutbox]
@@ -248,11 +234,9 @@ def test_no_reminder_after_a_cancellation(full_intake, mailoutbox):
 
 
 def test_after_a_move_only_the_new_times_reminder_goes_out(full_intake, clinic, booking_day, mailoutbox):
-    appointment = booking.change_status(full_intake, Appointment.Status.CONFIRMED)
-    messages.announce(appointment, Kind.CONFIRMED)
+    appointment = booking.confirm(full_intake).appointment
     slot = booking.SlotChoice(clinic["vein"], clinic["marsh"], clinic["location"], local(booking_day, 15))
-    appointment = booking.reschedule(appointment, slot, keep_status=True)
-    messages.announce(appointment, Kind.MOVED)
+    assert booking.move_by_staff(appointment, slot).ok
     let_time_pass_until_every_message_is_due()
     run_queued_tasks()
     reminders = [m for m in mailoutbox if "Reminder" in m.subject]
@@ -264,8 +248,7 @@ def test_after_a_move_only_the_new_times_reminder_goes_out(full_intake, clinic, 
 
 def test_a_reminder_is_skipped_when_the_move_came_after_it_was_queued(full_intake, clinic, booking_day):
     """Even if the reminder's task runs late, it checks the visit's current time before sending."""
-    appointment = booking.change_status(full_intake, Appointment.Status.CONFIRMED)
-    messages.announce(appointment, Kind.CONFIRMED)
+    appointment = booking.confirm(full_intake).appointment
     reminder = Message.objects.get(kind=Kind.REMINDER)
     Message.objects.create(appointment=appointment, kind=Kind.MOVED, sequence=1, state=Message.State.SENT)
     assert messages.obsolete(reminder).startswith("Not sent: the visit moved")
