@@ -235,6 +235,17 @@ def render(message: Message) -> EmailMultiAlternatives:
     return email
 
 
+def send_again(queryset) -> int:
+    """Staff's "send again" for messages that failed for good: a fresh set of attempts."""
+    with transaction.atomic():
+        failed = list(queryset.select_for_update().filter(state=State.FAILED))
+        for message in failed:
+            message.state, message.attempts, message.send_after = State.PENDING, 0, timezone.now()
+            message.save(update_fields=["state", "attempts", "send_after"])
+            _enqueue(message)
+    return len(failed)
+
+
 def requeue_abandoned() -> int:
     """Queue again what a killed worker left behind; returns how many messages that was.
 
