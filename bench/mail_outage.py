@@ -10,9 +10,11 @@ BOUND seconds is reported as such, not waited for.
 Creates its own database (`<name>_mailbench`) on the configured server.
 """
 
+import contextlib
 import http.cookiejar
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -22,7 +24,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from common import BASE_DIR, setup_django, use_bench_database
@@ -105,13 +107,14 @@ def start_site(database_url, smtp_port, web_port):
         subprocess.Popen(
             [str(venv / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(web_port),
              "--workers", "2", "--no-ws", "--log-level", "warning", "truffles.wsgi:application"],
-            cwd=BASE_DIR, env=env,
+            cwd=BASE_DIR, env=env, start_new_session=True,
         )
     ]
     if "django_tasks_db" in settings.INSTALLED_APPS:
         processes.append(
             subprocess.Popen(
-                [sys.executable, "manage.py", "db_worker", "--no-reload", "-v", "0"], cwd=BASE_DIR, env=env
+                [sys.executable, "manage.py", "db_worker", "--no-reload", "-v", "0"], cwd=BASE_DIR, env=env,
+                start_new_session=True,
             )
         )
     deadline = time.monotonic() + 30
@@ -126,14 +129,17 @@ def start_site(database_url, smtp_port, web_port):
 
 
 def stop(processes):
+    """Each process leads its own group: stopping the group also stops granian's workers."""
     for process in processes:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
     for process in processes:
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # a worker left behind by its main process
 
 
 def book(base, slot, number):
@@ -200,12 +206,12 @@ def main():
     first_day = (timezone.localdate() + timedelta(days=2)).isoformat()
     response = Client().get("/appointments/availability.json", {"visit_type": "vein-evaluation", "date": first_day,
                                                                  "days": 14})  # fmt: skip
-    # One slot per specialist per two hours, so no booking overlaps another's visit and buffer.
-    slots, taken = [], set()
+    # Slots two hours apart per specialist, so no booking overlaps another's visit and buffer.
+    slots, last = [], {}
     for slot in response.json()["slots"]:
-        key = (slot["provider"]["id"], slot["start"][:11], int(slot["start"][11:13]) // 2)
-        if key not in taken:
-            taken.add(key)
+        start, provider = datetime.fromisoformat(slot["start"]), slot["provider"]["id"]
+        if provider not in last or start - last[provider] >= timedelta(hours=2):
+            last[provider] = start
             slots.append(slot)
 
     working, stalled = WorkingServer(), StalledServer()
