@@ -143,17 +143,24 @@ def deliver(message_id: int) -> str:
     try:
         email.send()
     except (OSError, smtplib.SMTPException) as error:
-        return _record_failure(message_id, error)
+        return _record_failure(message_id, error, final=refused_for_good(error))
     Message.objects.filter(pk=message_id).update(state=State.SENT, sent_at=timezone.now(), last_error="")
     logger.info("Sent %s message %s for %s", message.kind, message.pk, message.appointment.reference)
     return State.SENT
 
 
-def _record_failure(message_id: int, error: Exception) -> str:
+def refused_for_good(error: Exception) -> bool:
+    """The server said no for good (a 5xx answer, e.g. an address that does not exist): retrying cannot help."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def _record_failure(message_id: int, error: Exception, final=False) -> str:
     with transaction.atomic():
         message = Message.objects.select_for_update().select_related("appointment").get(pk=message_id)
         message.last_error = describe(error)
-        if message.attempts >= settings.TRUFFLES_MESSAGES["ATTEMPTS"]:
+        if final or message.attempts >= settings.TRUFFLES_MESSAGES["ATTEMPTS"]:
             message.state = State.FAILED
             logger.warning(
                 "Gave up on %s message %s for %s after %s attempts: %s",
@@ -176,17 +183,23 @@ def describe(error: Exception) -> str:
 
 
 def obsolete(message: Message) -> str:
-    """Why a queued message should no longer go out, or an empty string."""
+    """Why a queued message should no longer go out, or an empty string.
+
+    The patient hears the latest news only: a confirmation or a move overtaken by a cancellation
+    or by another move is not sent (the newer message is on its way), nor is a stale reminder.
+    """
     appointment = message.appointment
     if appointment.erased_at:
         return "Not sent: the patient's details were erased."
-    if message.kind != Kind.REMINDER:
+    if message.kind not in (Kind.CONFIRMED, Kind.MOVED, Kind.REMINDER):
         return ""
-    if appointment.status != Appointment.Status.CONFIRMED:
+    if message.kind in (Kind.CONFIRMED, Kind.REMINDER) and appointment.status != Appointment.Status.CONFIRMED:
         return "Not sent: the visit is no longer confirmed."
+    if not appointment.is_active:
+        return "Not sent: the visit was called off."
     if Message.objects.filter(appointment=appointment, kind=Kind.MOVED).count() != message.sequence:
-        return "Not sent: the visit moved; the reminder for the new time goes instead."
-    if appointment.starts_at <= timezone.now():
+        return "Not sent: the visit moved since; the message for the new time goes instead."
+    if message.kind == Kind.REMINDER and appointment.starts_at <= timezone.now():
         return "Not sent: the visit had begun."
     return ""
 

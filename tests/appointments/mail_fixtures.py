@@ -59,6 +59,12 @@ class LocalSMTP:
         server = self
 
         class Collect:
+            async def handle_RCPT(self, smtp, session, envelope, address, rcpt_options):
+                if address.startswith("nobody@"):  # a mailbox that does not exist
+                    return "550 5.1.1 No such mailbox here"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, smtp, session, envelope):
                 message = email.message_from_bytes(envelope.original_content or envelope.content,
                                                    policy=email.policy.default)  # fmt: skip

@@ -254,6 +254,30 @@ def test_a_reminder_is_skipped_when_the_move_came_after_it_was_queued(full_intak
     assert messages.obsolete(reminder).startswith("Not sent: the visit moved")
 
 
+def test_a_confirmation_overtaken_by_a_cancellation_is_not_sent(full_intake, mailoutbox):
+    run_queued_tasks()
+    mailoutbox.clear()
+    appointment = booking.confirm(full_intake).appointment
+    booking.cancel(appointment, "The specialist is unwell.")  # before the worker got to the confirmation
+    run_queued_tasks()
+    assert [m.subject.split(": ", 1)[1] for m in mailoutbox] == [
+        f"Your visit on {dateformat.format(timezone.localtime(appointment.starts_at), 'l j F')} is cancelled"
+    ]
+    assert Message.objects.get(kind=Kind.CONFIRMED).state == Message.State.SKIPPED
+
+
+def test_a_mailbox_that_does_not_exist_fails_at_once_without_retries(full_intake, smtp_server, settings):
+    options = {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 2}
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}}
+    Appointment.objects.filter(pk=full_intake.pk).update(email="nobody@example.com")
+    run_queued_tasks()
+    received = Message.objects.get(kind=Kind.RECEIVED)
+    assert received.state == Message.State.FAILED
+    assert received.attempts == 1
+    assert received.last_error == "SMTPRecipientsRefused"
+    assert Message.objects.get(kind=Kind.CLINIC_NOTICE).state == Message.State.SENT
+
+
 def test_patients_page_lists_what_the_clinic_sent_type_and_time_only(client, full_intake):
     run_queued_tasks()
     html = client.get(full_intake.get_absolute_url()).content.decode()
