@@ -153,15 +153,11 @@ class WorkerProcess:
     """`manage.py worker` (django-tasks-db's db_worker and our recovery) against the test database."""
 
     def __init__(self, smtp, log_dir, **environment):
-        database = settings.DATABASES["default"]
-        user = database.get("USER") or "postgres"
-        password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
-        server = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
         self.worker_id = f"test-worker-{time.monotonic_ns()}"
         self.env = {
-            **os.environ,
+            **os.environ,  # the same server as this run (DATABASE_URL or the embedded one)
             "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": f"postgresql://{user}{password}@{server}/{database['NAME']}",
+            "TRUFFLES_WORKER_TEST_DATABASE": settings.DATABASES["default"]["NAME"],
             "EMAIL_URL": smtp.url,
             "TRUFFLES_SITE_URL": "http://127.0.0.1:8000",
             "TRUFFLES_MAIL_TIMEOUT_SECONDS": "1",
