@@ -50,7 +50,7 @@ def message(kind):
 def test_a_request_reaches_patient_and_clinic_through_the_worker(worker, smtp_server, request_visit, web_mail_to):
     web_mail_to(smtp_server)
     appointment, _ = request_visit()
-    worker(smtp_server, TRUFFLES_CLINIC_INBOX="frontdesk@clinic.example")
+    running = worker(smtp_server, TRUFFLES_CLINIC_INBOX="frontdesk@clinic.example")
     smtp_server.wait_for(2)
     (patient,) = smtp_server.to("maria.lopez@example.com")
     (clinic,) = smtp_server.to("frontdesk@clinic.example")
@@ -62,6 +62,10 @@ def test_a_request_reaches_patient_and_clinic_through_the_worker(worker, smtp_se
     assert clinic["Subject"] == f"Truffles Vein Specialists: New online request {appointment.reference}"
     assert "Maria" not in clinic.as_string()
     wait_until(lambda: set(Message.objects.values_list("state", flat=True)) == {State.SENT}, 10, message="sent")
+    log = running.output()
+    assert f"Sent received message {message(Kind.RECEIVED).pk} for {appointment.reference}" in log
+    for detail in ("Maria", "Lopez", "maria.lopez", appointment.manage_token, "1971"):
+        assert detail not in log  # the worker's log names the reference only
 
 
 def test_a_stalled_mail_server_does_not_hold_the_booking_and_the_message_arrives_once_it_answers(
