@@ -153,9 +153,10 @@ def book(base, slot, number):
     query = dict(urllib.parse.parse_qsl(split.query))
     form = {
         **fields, **query,
-        "first_name": "Bench", "last_name": f"Patient{number}", "date_of_birth": "1970-01-01",
+        "first_name": "Bench", "last_name": f"Patient{number}",
+        "date_of_birth_month": "1", "date_of_birth_day": "1", "date_of_birth_year": "1970",
         "email": f"bench{number}-{time.time_ns()}@example.com", "phone": "(201) 555-0123",
-        "preferred_contact": "phone", "is_new_patient": "true", "reasons": "varicose",
+        "reasons": "varicose",
         "urgent_one_leg": "no", "urgent_breathing": "no", "consent": "on", "website": "",
     }  # fmt: skip
     request = urllib.request.Request(

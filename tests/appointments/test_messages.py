@@ -47,7 +47,16 @@ def full_intake(client, open_slot, slot_post, risk_factors, settings_for_message
     data = slot_post(open_slot, reasons=["rls", "varicose", "swelling"], risk_factors=chosen)
     response = client.post(DETAILS, data)
     assert response.status_code == 302
-    return Appointment.objects.get()
+    # The online form no longer asks for insurance; staff record it (and it must stay out of emails too).
+    Appointment.objects.update(insurance_carrier="Acme Health")
+    appointment = Appointment.objects.get()
+    assert appointment.notes
+    assert appointment.date_of_birth
+    assert appointment.insurance_carrier
+    assert len(appointment.reasons) == 3
+    assert appointment.rls_core_features == 4
+    assert appointment.risk_factors.count() == 2
+    return appointment
 
 
 def forbidden_values(appointment):
