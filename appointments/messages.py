@@ -208,6 +208,15 @@ def site_url(path: str) -> str:
     return settings.TRUFFLES_MESSAGES["SITE_URL"] + path
 
 
+def patient_link(appointment: Appointment) -> str:
+    """The patient's page, when it can be rebuilt: online requests derive it from their form's token
+    (with the secret key). A visit booked by phone has no link anyone keeps, so its emails say to call."""
+    try:
+        return site_url(appointment.get_absolute_url())
+    except ValueError:
+        return ""
+
+
 def render(message: Message) -> EmailMultiAlternatives:
     """The email for one message, from the appointment as it is now."""
     appointment = message.appointment
@@ -221,8 +230,7 @@ def render(message: Message) -> EmailMultiAlternatives:
         "appointment": appointment,
         "clinic": clinic,
         "starts": starts,
-        "manage_url": site_url(appointment.get_absolute_url()),
-        "calendar_url": site_url(reverse("appointments:calendar", args=[appointment.manage_token])),
+        "manage_url": patient_link(appointment),
         "choose_url": site_url(choose),
         "admin_url": site_url(reverse("admin:appointments_appointment_change", args=[appointment.pk])),
         "reason": appointment.status_reason if message.kind in (Kind.DECLINED, Kind.CANCELLED) else "",

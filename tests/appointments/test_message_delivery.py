@@ -55,8 +55,7 @@ def test_a_request_reaches_patient_and_clinic_through_the_worker(worker, smtp_se
     (patient,) = smtp_server.to("maria.lopez@example.com")
     (clinic,) = smtp_server.to("frontdesk@clinic.example")
     assert patient["Subject"] == f"Truffles Vein Specialists: We have your request {appointment.reference}"
-    assert f"http://127.0.0.1:8000/appointments/manage/{appointment.manage_token}/" in patient.get_body(
-        ("plain",)).get_content()  # fmt: skip
+    assert f"http://127.0.0.1:8000{appointment.get_absolute_url()}" in patient.get_body(("plain",)).get_content()
     assert patient.get_body(("html",)).get_content().startswith("<!doctype html>")
     assert patient["Message-ID"] == f"<appointment-message-{message(Kind.RECEIVED).pk}@127.0.0.1>"
     assert clinic["Subject"] == f"Truffles Vein Specialists: New online request {appointment.reference}"
@@ -64,7 +63,7 @@ def test_a_request_reaches_patient_and_clinic_through_the_worker(worker, smtp_se
     wait_until(lambda: set(Message.objects.values_list("state", flat=True)) == {State.SENT}, 10, message="sent")
     log = running.output()
     assert f"Sent received message {message(Kind.RECEIVED).pk} for {appointment.reference}" in log
-    for detail in ("Maria", "Lopez", "maria.lopez", appointment.manage_token, "1971"):
+    for detail in ("Maria", "Lopez", "maria.lopez", appointment.get_absolute_url(), "1971"):
         assert detail not in log  # the worker's log names the reference only
 
 

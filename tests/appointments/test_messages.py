@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from appointments import booking, messages
 from appointments.models import Appointment, Message
-from tests.appointments.fixtures import local
+from tests.appointments.fixtures import PATIENT, local
 from tests.appointments.mail_fixtures import run_queued_tasks
 
 DETAILS = "/appointments/request/details/"
@@ -98,17 +98,18 @@ def test_request_received_goes_to_the_patient_and_a_bare_notice_to_the_clinic(fu
     patient = next(m for m in mailoutbox if m.to == ["maria.lopez@example.com"])
     clinic = next(m for m in mailoutbox if m.to == ["frontdesk@clinic.example"])
     assert full_intake.reference in patient.subject
-    assert f"https://clinic.example/appointments/manage/{full_intake.manage_token}/" in patient.body
+    page = full_intake.get_absolute_url()  # derived from the form's token; the database keeps a digest
+    assert f"https://clinic.example{page}" in patient.body
     assert "Hello Maria" in patient.body
     assert "9:00 AM" in patient.body
     html = patient.alternatives[0][0]
     assert '<html lang="en">' in html
-    assert f'href="https://clinic.example/appointments/manage/{full_intake.manage_token}/"' in html
+    assert f'href="https://clinic.example{page}"' in html
     # The clinic's inbox: the reference, the time and the admin link; not even the name.
     assert clinic.subject.endswith(f"New online request {full_intake.reference}")
     assert f"https://clinic.example/admin/appointments/appointment/{full_intake.pk}/change/" in clinic.body
     assert "9:00 AM" in clinic.body
-    for detail in ("Maria", "Lopez", "maria.lopez", "555", full_intake.manage_token):
+    for detail in ("Maria", "Lopez", "maria.lopez", "555", page):
         assert detail not in clinic.body + clinic.subject + clinic.alternatives[0][0]
     assert set(Message.objects.values_list("state", flat=True)) == {Message.State.SENT}
 
@@ -294,3 +295,17 @@ def test_patients_page_lists_what_the_clinic_sent_type_and_time_only(client, ful
     assert "Request received:" in html
     assert "New request (clinic inbox)" not in html
     assert "maria.lopez@example.com" not in html
+
+
+def test_a_visit_booked_by_phone_is_confirmed_by_email_without_a_link_anyone_keeps(clinic, booking_day, mailoutbox,
+                                                                                   settings_for_messages):
+    slot = booking.SlotChoice(clinic["vein"], clinic["marsh"], clinic["location"], local(booking_day, 10))
+    outcome = booking.book_by_phone(slot, {**PATIENT, "email": "caller@example.com"})
+    assert outcome.ok
+    assert set(Message.objects.values_list("kind", flat=True)) == {Kind.CONFIRMED, Kind.REMINDER}
+    run_queued_tasks()
+    (email,) = mailoutbox
+    assert email.to == ["caller@example.com"]
+    assert "/appointments/manage/" not in email.body
+    assert "To move or cancel it, call us on" in email.body
+    assert email.attachments[0].filename == f"{outcome.appointment.reference}.ics"

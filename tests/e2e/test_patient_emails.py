@@ -63,7 +63,7 @@ def test_patient_is_told_of_the_confirmation_and_finds_it_on_their_page(
     (confirmed,) = [m for m in smtp_server.to("maria@example.com") if "Your visit is confirmed" in m["Subject"]]
     text = confirmed.get_body(("plain",)).get_content()
     link = re.search(r"http://\S+/appointments/manage/\S+/", text).group(0)
-    assert link == f"{live_server.url}/appointments/manage/{appointment.manage_token}/"
+    assert link == f"{live_server.url}{appointment.get_absolute_url()}"
     mail = page.context.new_page()  # the HTML part, as a mail app would show it
     mail.set_content(confirmed.get_body(("html",)).get_content())
     expect(mail.get_by_role("link", name="Open your appointment page")).to_have_attribute("href", link)
