@@ -12,12 +12,13 @@ find_python = for c in $$PYTHON python3.13 python3.12 python3 $$(ls -d $${PYENV_
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
 	done; exit 1
 
-.PHONY: help run test serve setup setup-dev chromium db migrate demo lint bench lighthouse clean
+.PHONY: help run test serve worker setup setup-dev chromium db migrate demo lint bench lighthouse clean
 
 help:
 	@echo "make run     serve the site with demo content on http://127.0.0.1:$(PORT) (development)"
 	@echo "make test    run the whole test suite (browser tests included)"
 	@echo "make serve   run the production configuration locally (granian, DEBUG off)"
+	@echo "make worker  run the background worker alone (patient emails); run and serve start one"
 	@echo "make lint    ruff check"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make lighthouse  Lighthouse scores (mobile) of five pages of a running 'make serve' (PORT=$(PORT))"
@@ -48,8 +49,13 @@ migrate: setup
 demo: migrate
 	DJANGO_DEBUG=true $(PY) manage.py load_demo
 
+# The worker (patient emails) runs beside the web server and stops when it does (--stop-with: exec keeps the PID).
 run: demo
-	DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_DEBUG=true TRUFFLES_SITE_URL=$${TRUFFLES_SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py worker --no-reload --stop-with $$$$ & \
+	DJANGO_DEBUG=true exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+worker: migrate
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py worker --no-reload
 
 test: setup chromium
 	$(PY) -m pytest
@@ -63,6 +69,7 @@ serve: setup
 	$(PY) manage.py migrate --no-input -v 0 && \
 	$(PY) manage.py load_demo && \
 	$(PY) manage.py collectstatic --no-input -v 0 && \
+	{ TRUFFLES_SITE_URL=$${TRUFFLES_SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py worker --no-reload --stop-with $$$$ & } && \
 	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --no-ws \
 	  --respawn-failed-workers --respawn-interval 1 truffles.wsgi:application
 

@@ -14,9 +14,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from appointments import admin_views, booking
+from appointments import admin_views, booking, messages
 from appointments.exports import write_csv
-from appointments.models import Appointment, Closure, Location, Provider, VisitType, WorkingHours
+from appointments.models import Appointment, Closure, Location, Message, Provider, VisitType, WorkingHours
 from appointments.paginators import AppointmentPaginator
 from audit.models import AuditEntry
 from audit.trail import record_access
@@ -152,7 +152,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         "reference", "status", "status_reason", "visit_type", "provider", "location", "starts_at", "ends_at",
         "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
         "rls_worse_evening", "reported_risk_factors", "notes", "source_article", "consent_version", "consented_at",
-        "created_at", "updated_at", "audit_trail", "move_link",
+        "created_at", "updated_at", "audit_trail", "move_link", "patient_messages",
     ]
     fieldsets = [
         ("Appointment", {"fields": ["reference", "status", "status_reason", "visit_type", "provider", "location",
@@ -163,6 +163,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                                                         "rls_worse_at_rest", "rls_relieved_by_movement",
                                                         "rls_worse_evening", "reported_risk_factors", "notes",
                                                         "source_article", "consent_version", "consented_at"]}),
+        ("Emails about this appointment", {"fields": ["patient_messages"]}),
         ("History", {"fields": ["created_at", "updated_at", "audit_trail"]}),
     ]
 
@@ -214,6 +215,11 @@ class AppointmentAdmin(admin.ModelAdmin):
         entries = AuditEntry.objects.for_appointment(appointment)[:200]
         return render_to_string("admin/appointments/appointment/audit_trail.html",
                                 {"entries": entries, "status_labels": dict(Appointment.Status.choices)})
+
+    @admin.display(description="Sent and queued")
+    def patient_messages(self, appointment):
+        return render_to_string("admin/appointments/appointment/messages.html",
+                                {"messages": appointment.messages.order_by("created_at", "pk")})
 
     @admin.display(description="Change time")
     def move_link(self, appointment):
@@ -293,3 +299,31 @@ class AppointmentAdmin(admin.ModelAdmin):
             "can_see_schedule": self.has_schedule_permission(request),
         }
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """What the clinic sent or owes, for "I never got it" and for failures (filter: Failed)."""
+
+    list_display = ["created_at", "appointment", "kind", "state", "attempts", "send_after", "sent_at", "last_error"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["appointment"]
+    search_fields = ["appointment__reference"]
+    search_help_text = "Search by reference."
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Message._meta.fields]
+
+    @admin.action(description="Send the selected failed messages again", permissions=["change"])
+    def send_again(self, request, queryset):
+        count = messages.send_again(queryset)
+        self.message_user(request, f"{count} message(s) queued again.")

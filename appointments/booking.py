@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appointments import availability, protection
-from appointments.models import Appointment, WorkingHours
+from appointments import availability, messages, protection
+from appointments.models import Appointment, Message, WorkingHours
 
 Status = Appointment.Status
 NO_DOUBLE_BOOKING = "appointment_no_double_booking"
@@ -120,7 +120,10 @@ def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_
             refusal = protection.refusal(address, answers["email"], answers["date_of_birth"])
             if refusal:
                 return Outcome(error=refusal)
-            return _hold(slot, details, availability.Policy.for_patients())
+            outcome = _hold(slot, details, availability.Policy.for_patients())
+            if outcome.created:
+                messages.announce(outcome.appointment, Message.Kind.RECEIVED)
+            return outcome
     except IntegrityError:
         existing = Appointment.objects.filter(submission_token=submission_token).first()
         if existing is None:
@@ -132,7 +135,10 @@ def book_by_phone(slot: SlotChoice, answers: dict) -> Outcome:
     """Staff book a patient who called: confirmed at once, consent taken on the phone."""
     details = {**answers, "status": Status.CONFIRMED, "consent_version": "phone", "consented_at": timezone.now()}
     with transaction.atomic():
-        return _hold(slot, details, availability.Policy.for_staff())
+        outcome = _hold(slot, details, availability.Policy.for_staff())
+        if outcome.created:
+            messages.announce(outcome.appointment, Message.Kind.CONFIRMED)
+        return outcome
 
 
 def _hold(slot: SlotChoice, details: dict, policy) -> Outcome:
@@ -179,6 +185,7 @@ def _move(appointment, slot, policy, keep_status) -> Outcome:
             if not keep_status:
                 locked.status = Status.REQUESTED
             locked.save()
+            messages.announce(locked, Message.Kind.MOVED)
     except (_Taken, IntegrityError) as error:
         return _taken(error, slot, policy)
     return Outcome(locked)
@@ -217,10 +224,18 @@ STATUS_STEPS = {
 def cancel_by_patient(appointment: Appointment) -> Outcome:
     if not appointment.can_be_cancelled_by_patient():
         return Outcome(error="This appointment can no longer be cancelled online. Please call the clinic.")
-    return cancel(appointment, "Cancelled by the patient online.")
+    return _change_status(appointment, Status.CANCELLED, "Cancelled by the patient online.", by_patient=True)
 
 
-def _change_status(appointment: Appointment, status, reason: str) -> Outcome:
+# What the patient is told when a step takes their appointment to a status (attendance: nothing).
+ANNOUNCED = {
+    Status.CONFIRMED: Message.Kind.CONFIRMED,
+    Status.DECLINED: Message.Kind.DECLINED,
+    Status.CANCELLED: Message.Kind.CANCELLED,
+}
+
+
+def _change_status(appointment: Appointment, status, reason: str, by_patient=False) -> Outcome:
     """Move an appointment along its lifecycle; refuses transitions that make no sense."""
     label = Status(status).label.lower()
     with transaction.atomic():
@@ -234,6 +249,10 @@ def _change_status(appointment: Appointment, status, reason: str) -> Outcome:
         if reason:
             locked.status_reason = reason
         locked.save(update_fields=["status", "status_reason", "updated_at"])
+        if by_patient:
+            messages.announce(locked, Message.Kind.PATIENT_CANCELLED)
+        elif status in ANNOUNCED:
+            messages.announce(locked, ANNOUNCED[status])
     return Outcome(locked)
 
 

@@ -1,39 +1,57 @@
-"""An iCalendar file (RFC 5545) so patients can add their visit to any calendar app."""
+"""An iCalendar file (RFC 5545) so patients can add their visit to any calendar app.
 
-from datetime import UTC
+Built with the icalendar package: it folds long lines, escapes text and writes the clinic's
+time zone (VTIMEZONE) for us. The UID never changes, SEQUENCE rises with every move (and once
+more on cancellation) so calendar apps replace the old entry, and a cancelled or declined visit
+comes as METHOD:CANCEL so they remove it. Only the visit, the place and the reference: nothing
+about the patient's health.
+"""
+
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress
+
+PRODID = "-//Truffles Vein Specialists//Appointments//EN"
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def uid_for(appointment) -> str:
+    return f"{appointment.reference}@truffles-veins"
 
 
-def _utc(moment) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def sequence_for(appointment) -> int:
+    """How many times the entry has changed: once per move, plus one when it is called off."""
+    from appointments.models import Message
+
+    moves = Message.objects.filter(appointment=appointment, kind=Message.Kind.MOVED).count()
+    return moves + (0 if appointment.is_active else 1)
 
 
 def ics_for(appointment) -> str:
+    zone = ZoneInfo(settings.TIME_ZONE)
     location = appointment.location
-    status = "CONFIRMED" if appointment.status == appointment.Status.CONFIRMED else "TENTATIVE"
-    if not appointment.is_active:
+    active = appointment.is_active
+    if not active:
         status = "CANCELLED"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Truffles Vein Specialists//Appointments//EN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{appointment.reference}@truffles-veins",
-        f"DTSTAMP:{_utc(timezone.now())}",
-        f"DTSTART:{_utc(appointment.starts_at)}",
-        f"DTEND:{_utc(appointment.ends_at)}",
-        f"SUMMARY:{_escape(appointment.visit_type.name + ' at ' + settings.CLINIC['name'])}",
-        f"LOCATION:{_escape(location.name + ', ' + location.address.replace(chr(10), ', '))}",
-        f"DESCRIPTION:{_escape('Reference ' + appointment.reference + '. Questions: ' + location.phone)}",
-        f"STATUS:{status}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(lines) + "\r\n"
+    elif appointment.status == appointment.Status.CONFIRMED:
+        status = "CONFIRMED"
+    else:
+        status = "TENTATIVE"
+    organizer = vCalAddress(f"mailto:{location.email}")
+    organizer.params["CN"] = settings.CLINIC["name"]
+    event = Event.new(
+        uid=uid_for(appointment),
+        sequence=sequence_for(appointment),
+        stamp=timezone.now(),
+        start=appointment.starts_at.astimezone(zone),
+        end=appointment.ends_at.astimezone(zone),
+        summary=f"{appointment.visit_type.name} at {settings.CLINIC['name']}",
+        location=f"{location.name}, {', '.join(location.address.splitlines())}",
+        description=f"Reference {appointment.reference}. Questions: {location.phone}",
+        status=status,
+        organizer=organizer,
+    )
+    calendar = Calendar.new(prodid=PRODID, method="PUBLISH" if active else "CANCEL", subcomponents=[event])
+    calendar.add_missing_timezones()
+    return calendar.to_ical().decode()

@@ -469,3 +469,70 @@ class SubmissionAttempt(models.Model):
 
         message = f"{kind}:{value.strip().lower()}".encode()
         return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+class MessageQuerySet(models.QuerySet):
+    def to_patient(self):
+        return self.exclude(kind=Message.Kind.CLINIC_NOTICE)
+
+    def sent_to_patient(self):
+        """What the patient's page lists: the messages that left, oldest first."""
+        return self.to_patient().filter(state=Message.State.SENT).order_by("sent_at")
+
+    def failed(self):
+        return self.filter(state=Message.State.FAILED)
+
+
+class Message(models.Model):
+    """One email the clinic owes someone about an appointment, written with the change that causes it.
+
+    The row exists before the email is sent and is marked sent after, so a retry or a restarted
+    worker never sends the same message twice (appointments/messages.py explains the one gap).
+    It holds no patient details: the email is rendered from the appointment when it is sent.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Request received"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled by the clinic"
+        PATIENT_CANCELLED = "patient_cancelled", "Cancelled by the patient"
+        MOVED = "moved", "Moved to a new time"
+        REMINDER = "reminder", "Reminder"
+        CLINIC_NOTICE = "clinic_notice", "New request (clinic inbox)"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not sent: no longer true"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="How many times the visit had moved when this message was due; part of its unique key."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    send_after = models.DateTimeField(default=timezone.now, help_text="The next attempt happens no sooner.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last started sending it.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, help_text="The kind of failure, never an address.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind", "sequence"], name="message_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["state", "send_after"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.appointment}"
+
+    @property
+    def to_patient(self) -> bool:
+        return self.kind != self.Kind.CLINIC_NOTICE

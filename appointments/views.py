@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from appointments import availability, booking, calendar, emails
+from appointments import availability, booking, calendar
 from appointments.forms import AppointmentRequestForm, SlotSearchForm
 from appointments.models import Appointment, Provider, VisitType
 from articles.models import Article
@@ -257,11 +257,8 @@ def _submit(request, slot, context):
     if outcome.error:
         form.add_error(None, outcome.error)
         return render(request, "appointments/request_details.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
-    appointment = outcome.appointment
-    if outcome.created:
-        emails.send_request_received(appointment, request.build_absolute_uri(appointment.get_absolute_url()))
     messages.success(request, "Your request has been sent. Keep this page or note your reference.")
-    return redirect(appointment)
+    return redirect(outcome.appointment)
 
 
 def _reschedule(request, slot, token):

@@ -18,6 +18,7 @@ ROLES = {
         "appointments.change_appointment",
         "appointments.view_schedule",
         "appointments.triage_appointment",
+        "appointments.view_message",
         "appointments.view_location",
         "appointments.view_provider",
         "appointments.view_visittype",

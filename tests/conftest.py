@@ -11,7 +11,12 @@ from django.core.management import call_command
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # Each app keeps its fixtures in its own module; registering them here shares them with tests/e2e/.
-pytest_plugins = ["tests.articles.fixtures", "tests.appointments.fixtures", "tests.staff.fixtures"]
+pytest_plugins = [
+    "tests.articles.fixtures",
+    "tests.appointments.fixtures",
+    "tests.appointments.mail_fixtures",
+    "tests.staff.fixtures",
+]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [

@@ -27,3 +27,7 @@ _database_options["options"] = " ".join(
 # Several checkouts (or people) can share one PostgreSQL server: each names its own test database.
 if os.environ.get("TRUFFLES_TEST_DATABASE"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TRUFFLES_TEST_DATABASE"]}  # noqa: F405
+
+# A worker process the tests start (tests/appointments/mail_fixtures.py) works on the test database.
+if os.environ.get("TRUFFLES_WORKER_TEST_DATABASE"):
+    DATABASES["default"]["NAME"] = os.environ["TRUFFLES_WORKER_TEST_DATABASE"]  # noqa: F405

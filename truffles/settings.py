@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "staff",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,8 @@ MAILERS = {
             ]
             if key in _email
         }
+        # A mail server that accepts and then stalls must not hold a worker for ever.
+        | {"timeout": env.float("TRUFFLES_MAIL_TIMEOUT_SECONDS", default=5)}
         if "smtp" in _email["EMAIL_BACKEND"]
         else {},
     }
@@ -184,6 +187,20 @@ DEFAULT_FROM_EMAIL = env.str(
     "DJANGO_DEFAULT_FROM_EMAIL", default="Truffles Vein Specialists <appointments@truffles-veins.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background work (patient messages) is stored in PostgreSQL and run by `manage.py worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Messages to patients and the clinic: sent by the worker, retried with doubling waits, never with health details.
+TRUFFLES_MESSAGES = {
+    "TIMEOUT_SECONDS": env.float("TRUFFLES_MAIL_TIMEOUT_SECONDS", default=5),
+    "ATTEMPTS": env.int("TRUFFLES_MAIL_ATTEMPTS", default=8),
+    "RETRY_SECONDS": env.float("TRUFFLES_MAIL_RETRY_SECONDS", default=60),
+    "REMINDER_HOURS": env.float("TRUFFLES_REMINDER_HOURS", default=24),
+    "CLINIC_INBOX": env.str("TRUFFLES_CLINIC_INBOX", default="") or None,
+    # Links in messages: the worker has no request to take the host from.
+    "SITE_URL": env.str("TRUFFLES_SITE_URL", default="").rstrip("/")
+    or ("http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"),
+}
 
 # Security: strict by default. `make serve` relaxes only what plain HTTP on loopback needs.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -263,6 +280,7 @@ CLINIC = {
     # How patients read the zone: "Eastern Time", not "America/New_York".
     "time_zone_name": env.str("TRUFFLES_TIME_ZONE_NAME", default=US_TIME_ZONE_NAMES.get(TIME_ZONE, TIME_ZONE)),
 }
+TRUFFLES_MESSAGES["CLINIC_INBOX"] = TRUFFLES_MESSAGES["CLINIC_INBOX"] or CLINIC["email"]
 # Booking policy for online requests (minutes, hours, days); staff bookings ignore notice and horizon.
 BOOKING = {
     "SLOT_STEP_MINUTES": env.int("TRUFFLES_SLOT_STEP_MINUTES", default=15),

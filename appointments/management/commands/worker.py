@@ -1,0 +1,52 @@
+import logging
+import os
+import signal
+import threading
+
+from django.db import connection
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
+
+from appointments import messages
+
+logger = logging.getLogger(__name__)
+
+
+class Command(DatabaseWorker):
+    help = (
+        "Run the background worker (patient messages): django-tasks-db's db_worker, after queueing "
+        "again any message a killed worker left half-sent, and looking for those again regularly."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--stop-with", type=int, metavar="PID",
+            help="Stop (finishing the current task) when this process ends, e.g. the web server beside it.",
+        )  # fmt: skip
+
+    def handle(self, *args, stop_with=None, **options):
+        messages.requeue_abandoned()
+        threading.Thread(target=self.sweep, daemon=True, name="requeue-abandoned").start()
+        if stop_with:
+            threading.Thread(target=self.watch, args=(stop_with,), daemon=True, name="stop-with").start()
+        super().handle(*args, **options)
+
+    def sweep(self):
+        interval = max(messages.stale_after().total_seconds(), 5)
+        while not threading.Event().wait(interval):
+            try:
+                messages.requeue_abandoned()
+            except Exception:
+                logger.exception("Could not look for abandoned messages; will try again")
+            finally:
+                connection.close()
+
+    def watch(self, pid):
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            threading.Event().wait(1)
+        logger.info("Process %s has ended; stopping", pid)
+        os.kill(os.getpid(), signal.SIGTERM)  # the worker's own graceful shutdown

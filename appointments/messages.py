@@ -1,0 +1,297 @@
+"""What the clinic tells patients (and its own inbox) about their appointments, and how it gets there.
+
+`announce(appointment, event)` is the one way in: the booking functions call it inside the
+transaction that changes the appointment. It writes one `Message` row per email owed, keyed by
+(appointment, kind, sequence), and enqueues a task that carries only the row's id. Both land in
+PostgreSQL with the change itself, so a rolled-back change sends nothing and a committed one is
+never forgotten. The worker (`manage.py worker`) runs `deliver(id)`:
+
+1. lock the row; skip it if it was sent, failed for good, or is no longer true (a reminder for a
+   visit cancelled or moved since); otherwise mark it "sending" with the time, and commit;
+2. send it over SMTP, every step bounded by TRUFFLES_MAIL_TIMEOUT_SECONDS;
+3. mark it sent, or put it back with a doubling wait (a new task with `run_after`), or, after
+   TRUFFLES_MAIL_ATTEMPTS tries, mark it failed for staff to see.
+
+A worker killed before step 3 leaves the row "sending"; once the claim is older than any honest
+send could take (ten times the timeout), the next worker to start (or its sweep, once a minute)
+puts it back in the queue. The one window left: a worker killed after the mail server accepted the
+message and before the row says so. Then the patient can get it twice; the two copies share one
+Message-ID, which lets most mail systems drop the second. SMTP gives no way to ask "did you get
+it?", so that window (the milliseconds between the server's "250 OK" and our commit) cannot close.
+
+Minimum necessary: a message names the visit, the time, the place, the reference and the patient's
+page; never the date of birth, reasons, RLS answers, risk factors, notes or insurance. The clinic's
+inbox gets the reference, the time and a link to the admin, nothing more.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import dateformat, timezone
+
+from appointments import calendar
+from appointments.models import Appointment, Message
+
+logger = logging.getLogger(__name__)
+
+Kind = Message.Kind
+State = Message.State
+
+# The events a booking step can announce; reminders and the clinic's notice follow from them.
+EVENTS = {Kind.RECEIVED, Kind.CONFIRMED, Kind.DECLINED, Kind.CANCELLED, Kind.PATIENT_CANCELLED, Kind.MOVED}
+CALLED_OFF = {Kind.DECLINED, Kind.CANCELLED, Kind.PATIENT_CANCELLED}
+WITH_CALENDAR_FILE = {Kind.CONFIRMED, Kind.MOVED} | CALLED_OFF
+
+SUBJECTS = {
+    Kind.RECEIVED: "We have your request {reference}",
+    Kind.CONFIRMED: "Your visit is confirmed: {when}",
+    Kind.DECLINED: "We could not keep the time you asked for ({reference})",
+    Kind.CANCELLED: "Your visit on {day} is cancelled",
+    Kind.PATIENT_CANCELLED: "You cancelled your visit on {day}",
+    Kind.MOVED: "Your visit has moved to {when}",
+    Kind.REMINDER: "Reminder: your visit {when}",
+    Kind.CLINIC_NOTICE: "New online request {reference}",
+}
+LONGEST_WAIT = timedelta(hours=6)
+
+
+def announce(appointment: Appointment, event) -> list[Message]:
+    """Record and queue the emails an appointment change owes. Call it inside the change's transaction.
+
+    `appointment` carries its new state. Announcing the same event twice creates nothing new.
+    """
+    kind = Kind(event)
+    if kind not in EVENTS:
+        raise ValueError(f"{kind} follows from other events and cannot be announced on its own.")
+    now = timezone.now()
+    with transaction.atomic():
+        moves = Message.objects.filter(appointment=appointment, kind=Kind.MOVED).count()
+        sequence = moves + 1 if kind == Kind.MOVED else moves
+        owed = [(kind, now)]
+        if kind == Kind.RECEIVED:
+            owed.append((Kind.CLINIC_NOTICE, now))
+        if kind == Kind.MOVED or kind in CALLED_OFF:
+            appointment.messages.filter(kind=Kind.REMINDER, state=State.PENDING).update(
+                state=State.SKIPPED, last_error="Not sent: the visit was moved or called off."
+            )
+        if kind in (Kind.CONFIRMED, Kind.MOVED) and appointment.status == Appointment.Status.CONFIRMED:
+            due = appointment.starts_at - timedelta(hours=settings.TRUFFLES_MESSAGES["REMINDER_HOURS"])
+            if due > now:  # a visit confirmed at short notice needs no reminder beside the confirmation
+                owed.append((Kind.REMINDER, due))
+        created = []
+        for owed_kind, send_after in owed:
+            message, new = Message.objects.get_or_create(
+                appointment=appointment, kind=owed_kind, sequence=sequence, defaults={"send_after": send_after}
+            )
+            if new:
+                _enqueue(message)
+                created.append(message)
+    return created
+
+
+def _enqueue(message: Message) -> None:
+    from appointments.tasks import deliver_message
+
+    task = deliver_message
+    if message.send_after > timezone.now():
+        task = task.using(run_after=message.send_after)
+    task.enqueue(message.pk)
+
+
+def stale_after() -> timedelta:
+    """Longer than any honest send: each SMTP step may take up to the timeout, and there are about ten."""
+    return timedelta(seconds=10 * settings.TRUFFLES_MESSAGES["TIMEOUT_SECONDS"])
+
+
+def backoff(attempts: int) -> timedelta:
+    wait = timedelta(seconds=settings.TRUFFLES_MESSAGES["RETRY_SECONDS"] * 2 ** max(attempts - 1, 0))
+    return min(wait, LONGEST_WAIT)
+
+
+def deliver(message_id: int) -> str:
+    """Send one message at most once; returns what happened (the task's result, for the tasks admin)."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("appointment__visit_type", "appointment__provider", "appointment__location")
+            .filter(pk=message_id)
+            .first()
+        )
+        if message is None or message.state in (State.SENT, State.FAILED, State.SKIPPED):
+            return message.state if message else "gone"
+        if message.state == State.SENDING and message.claimed_at > now - stale_after():
+            return "being sent by another worker"
+        if message.send_after > now + timedelta(seconds=1):
+            return "not due yet"  # a second task for this row; the row's own task runs when it is due
+        reason = obsolete(message)
+        if reason:
+            message.state, message.last_error = State.SKIPPED, reason
+            message.save(update_fields=["state", "last_error"])
+            return State.SKIPPED
+        email = render(message)
+        message.state, message.claimed_at, message.attempts = State.SENDING, now, message.attempts + 1
+        message.save(update_fields=["state", "claimed_at", "attempts"])
+    try:
+        email.send()
+    except (OSError, smtplib.SMTPException) as error:
+        return _record_failure(message_id, error, final=refused_for_good(error))
+    Message.objects.filter(pk=message_id).update(state=State.SENT, sent_at=timezone.now(), last_error="")
+    logger.info("Sent %s message %s for %s", message.kind, message.pk, message.appointment.reference)
+    return State.SENT
+
+
+def refused_for_good(error: Exception) -> bool:
+    """The server said no for good (a 5xx answer, e.g. an address that does not exist): retrying cannot help."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def _record_failure(message_id: int, error: Exception, final=False) -> str:
+    with transaction.atomic():
+        message = Message.objects.select_for_update().select_related("appointment").get(pk=message_id)
+        message.last_error = describe(error)
+        if final or message.attempts >= settings.TRUFFLES_MESSAGES["ATTEMPTS"]:
+            message.state = State.FAILED
+            logger.warning(
+                "Gave up on %s message %s for %s after %s attempts: %s",
+                message.kind, message.pk, message.appointment.reference, message.attempts, message.last_error,
+            )  # fmt: skip
+        else:
+            message.state = State.PENDING
+            message.send_after = timezone.now() + backoff(message.attempts)
+            _enqueue(message)
+            logger.info("Will retry %s message %s at %s: %s", message.kind, message.pk, message.send_after,
+                        message.last_error)  # fmt: skip
+        message.save(update_fields=["state", "last_error", "send_after"])
+    return message.state
+
+
+def describe(error: Exception) -> str:
+    """The kind of failure for staff; never the error's text, which can quote the recipient's address."""
+    detail = getattr(error, "smtp_code", None) or getattr(error, "strerror", None) or ""
+    return f"{type(error).__name__} {detail}".strip()[:200]
+
+
+def obsolete(message: Message) -> str:
+    """Why a queued message should no longer go out, or an empty string.
+
+    The patient hears the latest news only: a confirmation or a move overtaken by a cancellation
+    or by another move is not sent (the newer message is on its way), nor is a stale reminder.
+    """
+    appointment = message.appointment
+    if appointment.erased_at:
+        return "Not sent: the patient's details were erased."
+    if message.kind not in (Kind.CONFIRMED, Kind.MOVED, Kind.REMINDER):
+        return ""
+    if message.kind in (Kind.CONFIRMED, Kind.REMINDER) and appointment.status != Appointment.Status.CONFIRMED:
+        return "Not sent: the visit is no longer confirmed."
+    if not appointment.is_active:
+        return "Not sent: the visit was called off."
+    if Message.objects.filter(appointment=appointment, kind=Kind.MOVED).count() != message.sequence:
+        return "Not sent: the visit moved since; the message for the new time goes instead."
+    if message.kind == Kind.REMINDER and appointment.starts_at <= timezone.now():
+        return "Not sent: the visit had begun."
+    return ""
+
+
+def site_url(path: str) -> str:
+    return settings.TRUFFLES_MESSAGES["SITE_URL"] + path
+
+
+def patient_link(appointment: Appointment) -> str:
+    """The patient's page, when it can be rebuilt: online requests derive it from their form's token
+    (with the secret key). A visit booked by phone has no link anyone keeps, so its emails say to call."""
+    try:
+        return site_url(appointment.get_absolute_url())
+    except ValueError:
+        return ""
+
+
+def render(message: Message) -> EmailMultiAlternatives:
+    """The email for one message, from the appointment as it is now."""
+    appointment = message.appointment
+    clinic = settings.CLINIC
+    starts = timezone.localtime(appointment.starts_at)
+    day = dateformat.format(starts, "l j F")
+    when = f"{day} at {dateformat.format(starts, 'g:i A')}"
+    choose = reverse("appointments:request") + "?" + urlencode({"visit_type": appointment.visit_type.slug})
+    context = {
+        "message": message,
+        "appointment": appointment,
+        "clinic": clinic,
+        "starts": starts,
+        "manage_url": patient_link(appointment),
+        "choose_url": site_url(choose),
+        "admin_url": site_url(reverse("admin:appointments_appointment_change", args=[appointment.pk])),
+        "reason": appointment.status_reason if message.kind in (Kind.DECLINED, Kind.CANCELLED) else "",
+    }
+    subject = SUBJECTS[message.kind].format(reference=appointment.reference, when=when, day=day)
+    template = f"emails/{message.kind}"
+    recipient = appointment.email if message.to_patient else settings.TRUFFLES_MESSAGES["CLINIC_INBOX"]
+    domain = urlsplit(settings.TRUFFLES_MESSAGES["SITE_URL"]).hostname or "truffles-veins"
+    email = EmailMultiAlternatives(
+        subject=f"{clinic['name']}: {subject}",
+        body=render_to_string(f"{template}.txt", context),
+        to=[recipient],
+        reply_to=[clinic["email"]],
+        headers={
+            # One id per message row, kept across retries, so a second copy can be recognised.
+            "Message-ID": f"<appointment-message-{message.pk}@{domain}>",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    email.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    if message.to_patient and message.kind in WITH_CALENDAR_FILE:
+        email.attach(f"{appointment.reference}.ics", calendar.ics_for(appointment), "text/calendar")
+    return email
+
+
+def send_again(queryset) -> int:
+    """Staff's "send again" for messages that failed for good: a fresh set of attempts."""
+    with transaction.atomic():
+        failed = list(queryset.select_for_update().filter(state=State.FAILED))
+        for message in failed:
+            message.state, message.attempts, message.send_after = State.PENDING, 0, timezone.now()
+            message.save(update_fields=["state", "attempts", "send_after"])
+            _enqueue(message)
+    return len(failed)
+
+
+def requeue_abandoned() -> int:
+    """Queue again what a killed worker left behind; returns how many messages that was.
+
+    A claim older than `stale_after()` is abandoned. A message that has been due that long with no
+    task waiting for it lost its task (a worker died between taking the task and claiming the row).
+    Queueing one twice does no harm: `deliver` locks the row and sends it once.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - stale_after()
+    waiting = DBTaskResult.objects.filter(
+        status="READY", task_path="appointments.tasks.deliver_message"
+    ).values_list("args_kwargs__args__0", flat=True)
+    with transaction.atomic():
+        found = list(
+            Message.objects.select_for_update(skip_locked=True).filter(
+                Q(state=State.SENDING, claimed_at__lt=cutoff)
+                | (Q(state=State.PENDING, send_after__lt=cutoff) & ~Q(pk__in=list(waiting)))
+            )
+        )
+        for message in found:
+            if message.state == State.SENDING:
+                message.state = State.PENDING
+                message.save(update_fields=["state"])
+            _enqueue(message)
+    if found:
+        logger.warning("Queued %s abandoned message(s) again", len(found))
+    return len(found)

@@ -1,0 +1,10 @@
+"""Background work, run by `manage.py worker` (django-tasks-db). Arguments are ids, never patient details."""
+
+from django.tasks import task
+
+from appointments import messages
+
+
+@task
+def deliver_message(message_id: int) -> str:
+    return messages.deliver(message_id)
