@@ -64,7 +64,7 @@ def test_front_desk_confirms_a_request_and_sees_it_on_todays_schedule(
     page.wait_for_url(re.compile(r"/schedule/"))
     cell = page.locator(".schedule-list li", has_text="Waiting")
     assert "Confirmed" in cell.inner_text()
-    assert "16:00" in cell.inner_text()
+    assert "4:00 PM" in cell.inner_text()
     axe(page)
 
 
