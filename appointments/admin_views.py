@@ -233,7 +233,7 @@ def status_page(model_admin, request, pk, status):
     if step is None:
         raise Http404("No such status.")
     appointment = get_object_or_404(Appointment.objects.select_related("visit_type", "provider"), pk=pk)
-    if not (may_take(model_admin, request, step) and model_admin.has_change_permission(request, appointment)):
+    if not (may_take(model_admin, request, step) and model_admin.has_view_or_change_permission(request, appointment)):
         raise PermissionDenied
     form = ReasonForm(step, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -250,11 +250,10 @@ def change_page_context(model_admin, request, appointment) -> dict:
     not a view of those appointments; opening one is, and is recorded there.
     """
     steps = [STATUS_STEPS[status] for status in appointment.next_statuses()]
-    can_change = model_admin.has_change_permission(request, appointment)
     buttons = [
         {"verb": step.verb, "status": step.status,
          "url": reverse("admin:appointments_appointment_status", args=[appointment.pk, step.status])}
-        for step in steps if can_change and may_take(model_admin, request, step)
+        for step in steps if may_take(model_admin, request, step)
     ]
     other_visits = Appointment.objects.other_visits_of(appointment) if model_admin.has_view_permission(request) else []
     return {"status_buttons": buttons, "other_visits": list(other_visits[:20])}
@@ -264,6 +263,4 @@ def awaiting_triage(model_admin, request):
     """The count behind the badge on every admin page, polled by static/js/triage_count.js."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
-    response = JsonResponse({"awaiting_triage": Appointment.objects.awaiting_triage().count()})
-    response["Cache-Control"] = "no-store"
-    return response
+    return JsonResponse({"awaiting_triage": Appointment.objects.awaiting_triage().count()})  # never cached (admin_view)

@@ -274,8 +274,9 @@ class AppointmentQuerySet(models.QuerySet):
         matches = matches.filter(date_of_birth=day) if day else matches.search(term)
         return (
             matches.exclude(date_of_birth=None)
-            .order_by(Lower("email"), "date_of_birth", "-starts_at")
-            .distinct(Lower("email"), "date_of_birth")[:limit]
+            .annotate(email_key=Lower("email"))
+            .order_by("email_key", "date_of_birth", "-starts_at")
+            .distinct("email_key", "date_of_birth")[:limit]
         )
 
     def open_for_patient(self, email, date_of_birth):

@@ -28,9 +28,10 @@ def clinic_today(request):
 TRIAGE_POLL_SECONDS = 30
 
 
-@register.inclusion_tag("admin/appointments/triage_badge.html")
-def triage_badge(request):
+@register.inclusion_tag("admin/appointments/triage_badge.html", takes_context=True)
+def triage_badge(context):
     """The count of requests awaiting triage, on every admin page of staff who may see appointments."""
+    request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_staff or not user.has_perm("appointments.view_appointment"):
         return {"count": None}
@@ -39,4 +40,5 @@ def triage_badge(request):
         "list_url": reverse("admin:appointments_appointment_changelist"),
         "source_url": reverse("admin:appointments_appointment_awaiting_triage"),
         "every_seconds": TRIAGE_POLL_SECONDS,
+        "csp_nonce": context.get("csp_nonce"),  # the script runs under the page's CSP nonce
     }
