@@ -193,9 +193,9 @@ class ReasonForm(forms.Form):
             self.fields["reason"].error_messages["required"] = "Give the patient a reason: they will see it."
 
 
-def _reason_page(model_admin, request, step, form, appointments, **context):
+def _reason_page(model_admin, request, step, form, appointments, title="", **context):
     return _render(
-        model_admin, request, "status_action.html", f"{step.verb} appointments", verb=step.verb, form=form,
+        model_admin, request, "status_action.html", title or f"{step.verb} appointments", verb=step.verb, form=form,
         reason_help=step.reason_help, appointments=appointments, **context,
     )
 
@@ -240,7 +240,8 @@ def status_page(model_admin, request, pk, status):
         _take_step(model_admin, request, step, [appointment], form.cleaned_data["reason"])
         return _to_change_page(appointment)
     back_url = reverse("admin:appointments_appointment_change", args=[appointment.pk])
-    return _reason_page(model_admin, request, step, form, [appointment], back_url=back_url, single=True)
+    return _reason_page(model_admin, request, step, form, [appointment], title=f"{step.verb} {appointment.reference}",
+                        back_url=back_url, single=True)
 
 
 def change_page_context(model_admin, request, appointment) -> dict:

@@ -63,7 +63,7 @@ def test_front_desk_confirms_a_request_from_its_page_in_two_clicks(page, axe, st
     axe(page)
 
 
-def test_declining_from_the_page_asks_for_the_reason_the_patient_will_see(page, staff_member, make_appointment):
+def test_declining_from_the_page_asks_for_the_reason_the_patient_will_see(page, axe, staff_member, make_appointment):
     sign_in(page, staff_member(FRONT_DESK))
     request = make_appointment(start=soon(0), last_name="Waiting")
     page.goto(f"/admin/appointments/appointment/{request.pk}/change/")
@@ -71,6 +71,8 @@ def test_declining_from_the_page_asks_for_the_reason_the_patient_will_see(page, 
     page.get_by_role("link", name="Decline", exact=True).click()
     page.get_by_role("button", name="Yes, decline").click()
     expect(page.get_by_text("Give the patient a reason: they will see it.")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: Decline TVS-"))
+    axe(page)
     page.get_by_label("Reason (required)").fill("We do not treat this condition.")
     page.get_by_role("button", name="Yes, decline").click()
 
@@ -79,7 +81,9 @@ def test_declining_from_the_page_asks_for_the_reason_the_patient_will_see(page, 
     assert request.status_reason == "We do not treat this condition."
 
 
-def test_the_header_count_of_requests_awaiting_triage_updates_without_a_reload(page, staff_member, make_appointment):
+def test_the_header_count_of_requests_awaiting_triage_updates_without_a_reload(
+    page, axe, staff_member, make_appointment
+):
     make_appointment(start=soon(0), last_name="First")
     page.clock.install()
     sign_in(page, staff_member(FRONT_DESK))
@@ -91,3 +95,34 @@ def test_the_header_count_of_requests_awaiting_triage_updates_without_a_reload(p
 
     expect(badge).to_have_text("2 requests awaiting triage")
     assert page.url.endswith("/admin/")  # no reload, no navigation
+    axe(page)
+
+
+def test_book_by_phone_finds_a_returning_patient_and_its_time_buttons_fit(
+    page, axe, staff_member, make_appointment, clinic, booking_day
+):
+    sign_in(page, staff_member(FRONT_DESK))
+    make_appointment(start=soon(-24 * 30), status=Appointment.Status.COMPLETED)
+    page.goto("/admin/appointments/appointment/book/")
+    expect(page.get_by_text("Safety check: read these to the caller first")).to_be_visible()
+
+    page.get_by_label("Returning patient").fill("Quarterman")
+    page.get_by_role("button", name="Find patient").click()
+    axe(page)
+    page.get_by_role("link", name="Use these details (Rosalind Quarterman)").click()
+    expect(page.get_by_text("Booking for Rosalind Quarterman")).to_be_visible()
+
+    page.get_by_label("Visit type").select_option(label="Vein evaluation")
+    page.get_by_label("Date").fill(booking_day.isoformat())
+    page.get_by_role("button", name="Show free times").click()
+    buttons = page.locator("a.slot-button")
+    expect(buttons.first).to_be_visible()
+    overflowing = buttons.evaluate_all(
+        "all => all.filter(b => b.scrollWidth > b.clientWidth || b.getBoundingClientRect().height < 44).length"
+    )
+    assert overflowing == 0
+    buttons.filter(has_text="9:00 AM").first.click()
+
+    expect(page.get_by_label("First name")).to_have_value("Rosalind")
+    expect(page.get_by_role("textbox", name="Email")).to_have_value("rosalind.quarterman@example.com")
+    axe(page)
