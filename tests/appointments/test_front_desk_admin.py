@@ -204,3 +204,26 @@ def test_time_buttons_carry_the_returning_patient_along(desk, make_appointment, 
     html = desk.get(BOOK, query).content.decode()
     assert f"patient={earlier.pk}&amp;visit_type" in html
     assert 'class="slot-time">9:00 AM</span>' in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"find": "ab\x00cd"}, {"find": "x" * 500}, {"find": "13/45/1968"}, {"patient": "99999999999999999999999"},
+     {"patient": "²"}, {"find": "a"}],
+)
+def test_odd_lookups_on_the_phone_booking_page_never_fail(desk, query):
+    response = desk.get(BOOK, query)
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "Use these details" not in html
+
+
+def test_a_lookup_too_short_says_so_next_to_the_field(desk):
+    html = desk.get(BOOK, {"find": "a"}).content.decode()
+    assert "Type at least two letters or digits." in html
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999999", "0"])
+def test_odd_ids_on_the_status_page_are_not_found(desk, pk):
+    response = desk.get(f"/admin/appointments/appointment/{pk}/status/confirmed/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
