@@ -9,7 +9,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import smart_split, unescape_string_literal
@@ -401,6 +401,9 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["status", "starts_at"]),
             models.Index(fields=["starts_at"]),
+            # One patient's visits (email, case-insensitive, and date of birth): the appointment page's
+            # other visits and the cap on open requests.
+            models.Index(Upper("email"), "date_of_birth", name="appointment_patient"),
         ]
         constraints = [
             models.CheckConstraint(
