@@ -73,6 +73,6 @@ DROP FUNCTION IF EXISTS audit_written_by_this_transaction(xid);
 
 class Migration(migrations.Migration):
 
-    dependencies = [("audit", "0001_initial")]
+    dependencies = [("audit", "0002_truncate_switch_for_owner_only")]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0002_staff_permissions_and_erasure'),
+        ('appointments', '0003_manage_token_hash'),
         ('articles', '0006_rerender_article_html'),
     ]
 
