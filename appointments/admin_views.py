@@ -72,7 +72,9 @@ def book_by_phone(model_admin, request):
     if not model_admin.has_booking_permission(request):
         raise PermissionDenied
     patient = _returning_patient(request)
-    context = {"pick": SlotPickForm(request.GET or None), "patient": patient, "red_flags": red_flag_questions(),
+    # The pick form is bound once a visit type is asked for, not by a patient search alone.
+    pick = SlotPickForm(request.GET if "visit_type" in request.GET else None)
+    context = {"pick": pick, "patient": patient, "red_flags": red_flag_questions(),
                "finder": PatientFindForm(request.GET if "find" in request.GET else None),
                "keep": {key: request.GET[key] for key in KEPT if request.GET.get(key)}}
     if context["finder"].is_bound:

@@ -176,6 +176,7 @@ def test_book_by_phone_finds_a_returning_patient(desk, make_appointment, typed):
     html = desk.get(BOOK, {"find": typed}).content.decode()
     assert html.count("Use these details") == 1  # one patient, however many visits
     assert "Rosalind Quarterman" in html
+    assert "errorlist" not in html  # a search alone does not flag the empty visit and date
 
 
 def test_erased_visits_are_never_found(desk, make_appointment):
