@@ -280,9 +280,7 @@ class AppointmentQuerySet(models.QuerySet):
         )
 
     def open_for_patient(self, email, date_of_birth):
-        return self.active().filter(
-            email__iexact=email, date_of_birth=date_of_birth, starts_at__gte=timezone.now()
-        )
+        return self.of_patient(email, date_of_birth).active().filter(starts_at__gte=timezone.now())
 
 
 class Appointment(models.Model):
