@@ -3,7 +3,6 @@
 Configuration only; the pages that are not a model's list or form live in admin_views.py.
 """
 
-from datetime import timedelta
 from functools import update_wrapper
 
 from django.contrib import admin
@@ -11,10 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from appointments import admin_views, booking, messages
+from appointments import admin_views, messages
+from appointments.admin_filters import NeedsTriageFilter, StatusFilter, WhenFilter
 from appointments.exports import write_csv
 from appointments.models import Appointment, Closure, Location, Message, Provider, VisitType, WorkingHours
 from appointments.paginators import AppointmentPaginator
@@ -57,78 +57,31 @@ class ClosureAdmin(admin.ModelAdmin):
     search_fields = ["reason"]
 
 
-class WhenFilter(admin.SimpleListFilter):
-    """Defaults to what the front desk works on: requests and today onwards (past visits on demand).
-
-    The default also keeps the list fast with years of history: the rows it sorts come
-    from two index scans instead of the whole table.
-    """
-
-    title = "when"
-    parameter_name = "when"
-
-    def lookups(self, request, model_admin):
-        return [("today", "Today"), ("week", "This week"), ("upcoming", "Upcoming"), ("past", "Past"),
-                ("all", "All time")]
-
-    def choices(self, changelist):
-        yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "Requests and upcoming",
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        now, today = timezone.now(), timezone.localdate()
-        when = {
-            None: queryset.front_desk_default,
-            "today": lambda: queryset.on_local_days(today),
-            "week": lambda: queryset.on_local_days(today - timedelta(days=today.weekday()), 7),
-            "upcoming": lambda: queryset.filter(starts_at__gte=now),
-            "past": lambda: queryset.filter(starts_at__lt=now),
-        }
-        return when.get(self.value(), lambda: queryset)()
+def _date_then_time(moment):
+    """The one staff format ("Mon Dec 7, 2026, 9:30 AM"), breaking only between the date and the time."""
+    local = timezone.localtime(moment)
+    return format_html('<span class="nowrap">{},</span> <span class="nowrap">{}</span>',
+                       formats.date_format(local, "DATE_FORMAT"), formats.time_format(local, "TIME_FORMAT"))
 
 
-class NeedsTriageFilter(admin.SimpleListFilter):
-    title = "triage"
-    parameter_name = "triage"
+def _status_action(step):
+    """A list action that asks for a reason on an intermediate page, then takes the booking step."""
 
-    def lookups(self, request, model_admin):
-        return [("needed", "Needs triage")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "needed":
-            return queryset.awaiting_triage()
-        return queryset
-
-
-def _status_action(status, permission, verb, reason_required=False, reason_help=""):
-    """An admin action that asks for a reason on an intermediate page, then takes the booking step."""
-    step = booking.STATUS_STEPS[status]
-
-    @admin.action(description=f"{verb} selected appointments", permissions=[permission])
+    @admin.action(description=f"{step.verb} selected appointments", permissions=[step.permission])
     def action(modeladmin, request, queryset):
-        return admin_views.status_change(modeladmin, request, queryset, step, verb, reason_required, reason_help)
+        return admin_views.status_change(modeladmin, request, queryset, step)
 
-    action.__name__ = f"mark_{status}"
+    action.__name__ = f"mark_{step.status}"
     return action
 
 
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
     view_on_site = False  # the patient's page opens only with the patient's link
-    list_display = [
-        "when", "patient", "visit_type", "provider", "status_badge", "triage_flags", "source_article", "created_at",
-    ]
+    # Status and triage first: at 1280 px every column fits without scrolling sideways.
+    list_display = ["when", "status_badge", "patient", "triage_flags", "visit_type", "provider", "received"]
     list_display_links = ["when", "patient"]
-    list_filter = [NeedsTriageFilter, "status", WhenFilter, "provider", "visit_type", "location"]
+    list_filter = [NeedsTriageFilter, StatusFilter, WhenFilter, "provider", "visit_type", "location"]
     list_select_related = ["visit_type", "provider", "source_article"]
     search_fields = Appointment.SEARCH_FIELDS
     search_help_text = "Search by reference, name, email or phone."
@@ -139,25 +92,17 @@ class AppointmentAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/staff.css"]}
 
-    actions = [
-        _status_action(Appointment.Status.CONFIRMED, "triage", "Confirm"),
-        _status_action(Appointment.Status.DECLINED, "triage", "Decline", reason_required=True,
-                       reason_help="The patient sees this reason on their confirmation page."),
-        _status_action(Appointment.Status.CANCELLED, "triage", "Cancel"),
-        _status_action(Appointment.Status.COMPLETED, "attendance", "Mark completed"),
-        _status_action(Appointment.Status.NO_SHOW, "attendance", "Mark no-show"),
-        "export_csv",
-    ]
+    actions = [*(_status_action(step) for step in admin_views.STATUS_STEPS.values()), "export_csv"]
     readonly_fields = [
         "reference", "status", "status_reason", "visit_type", "provider", "location", "starts_at", "ends_at",
-        "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
+        "age", "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
         "rls_worse_evening", "reported_risk_factors", "notes", "source_article", "consent_version", "consented_at",
         "created_at", "updated_at", "audit_trail", "move_link", "patient_messages",
     ]
     fieldsets = [
         ("Appointment", {"fields": ["reference", "status", "status_reason", "visit_type", "provider", "location",
                                     "starts_at", "ends_at", "move_link"]}),
-        ("Patient", {"fields": ["first_name", "last_name", "date_of_birth", "guardian_name", "email", "phone",
+        ("Patient", {"fields": ["first_name", "last_name", ("date_of_birth", "age"), "guardian_name", "email", "phone",
                                 "preferred_contact", "is_new_patient", "insurance_carrier"]}),
         ("Intake (as the patient sent it)", {"fields": ["triage", "intake_reasons", "rls_urge_to_move",
                                                         "rls_worse_at_rest", "rls_relieved_by_movement",
@@ -181,7 +126,11 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="When", ordering="starts_at")
     def when(self, appointment):
-        return timezone.localtime(appointment.starts_at).strftime("%a %d %b %Y, %H:%M")
+        return _date_then_time(appointment.starts_at)
+
+    @admin.display(description="Received", ordering="created_at")
+    def received(self, appointment):
+        return _date_then_time(appointment.created_at)
 
     @admin.display(description="Patient", ordering="last_name")
     def patient(self, appointment):
@@ -192,11 +141,17 @@ class AppointmentAdmin(admin.ModelAdmin):
         return format_html('<span class="status status-{}">{}</span>', appointment.status,
                            appointment.get_status_display())
 
-    @admin.display(description="Triage flags")
+    @admin.display(description="Triage")
     def triage_flags(self, appointment):
         flags = [f"RLS {appointment.rls_core_features}/4"] if appointment.rls_core_features else []
-        flags.extend(label.lower() for label in appointment.reason_labels)
-        return ", ".join(flags) or "—"
+        flags.extend(label for label in appointment.short_reasons if not (flags and label == "RLS"))
+        came_from = appointment.source_article.title if appointment.source_article_id else ""
+        return format_html("{}{}", ", ".join(flags) or "—",
+                           format_html('<span class="came-from">read: {}</span>', came_from) if came_from else "")
+
+    @admin.display(description="Age")
+    def age(self, appointment):
+        return f"{appointment.age} years old" if appointment.age is not None else "—"
 
     @admin.display(description="Triage summary")
     def triage(self, appointment):
@@ -214,7 +169,8 @@ class AppointmentAdmin(admin.ModelAdmin):
     def audit_trail(self, appointment):
         entries = AuditEntry.objects.for_appointment(appointment)[:200]
         return render_to_string("admin/appointments/appointment/audit_trail.html",
-                                {"entries": entries, "status_labels": dict(Appointment.Status.choices)})
+                                {"entries": entries, "status_labels": dict(Appointment.Status.choices),
+                                 "field_labels": Appointment.field_labels()})
 
     @admin.display(description="Sent and queued")
     def patient_messages(self, appointment):
@@ -229,8 +185,11 @@ class AppointmentAdmin(admin.ModelAdmin):
         return "—"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            self._record_view(request, object_id)
+        appointment = self.get_object(request, object_id)
+        if appointment is not None and self.has_view_or_change_permission(request, appointment):
+            if request.method == "GET":
+                record_access(request, "view", [appointment])
+            extra_context = {**(extra_context or {}), **admin_views.change_page_context(self, request, appointment)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -286,6 +245,10 @@ class AppointmentAdmin(admin.ModelAdmin):
             path("schedule/", wrap(self._view(admin_views.schedule)), name="appointments_appointment_schedule"),
             path("book/", wrap(self._view(admin_views.book_by_phone)), name="appointments_appointment_book"),
             path("<int:pk>/move/", wrap(self._view(admin_views.move)), name="appointments_appointment_move"),
+            path("<int:pk>/status/<str:status>/", wrap(self._view(admin_views.status_page)),
+                 name="appointments_appointment_status"),
+            path("awaiting-triage.json", wrap(self._view(admin_views.awaiting_triage)),
+                 name="appointments_appointment_awaiting_triage"),
             *super().get_urls(),
         ]
 
@@ -297,6 +260,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "can_book": self.has_booking_permission(request),
             "can_see_schedule": self.has_schedule_permission(request),
+            "is_nav_sidebar_enabled": False,  # the list gets the full width of a 1280 px screen
         }
         return super().changelist_view(request, extra_context)
 

@@ -1,12 +1,14 @@
 """The admin pages that are not a model's list or form: the schedule, book by phone, move, and
 the reason page of the status actions. Each parses the request, calls `booking`, and renders."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,7 +17,14 @@ from django.utils import timezone
 from appointments import availability, booking
 from appointments.models import Appointment
 from appointments.schedule import build_schedule
-from appointments.staff_forms import PhoneBookingForm, SlotPickForm, within_window
+from appointments.staff_forms import (
+    PatientFindForm,
+    PhoneBookingForm,
+    SlotPickForm,
+    details_of,
+    red_flag_questions,
+    within_window,
+)
 from audit.trail import record_access
 
 
@@ -27,7 +36,7 @@ def requested_day(model_admin, request, default):
         return default
     if not within_window(day):
         model_admin.message_user(
-            request, f"{day:%d %b %Y} is more than three years away; showing {default:%d %b %Y} instead.",
+            request, f"{day:%a %b %-d, %Y} is more than three years away; showing {default:%a %b %-d, %Y} instead.",
             messages.WARNING,
         )
         return default
@@ -58,19 +67,19 @@ def schedule(model_admin, request):
 
 
 def book_by_phone(model_admin, request):
-    """Pick a visit type and day, click a free time, type the caller's details: booked and confirmed."""
+    """Find the caller if they have been here before, pick a visit type and day, click a free time,
+    type (or check) the caller's details: booked and confirmed."""
     if not model_admin.has_booking_permission(request):
         raise PermissionDenied
-    pick = SlotPickForm(request.GET or None)
-    context = {"pick": pick}
-    if pick.is_valid():
-        visit_type, provider, day = (pick.cleaned_data[k] for k in ("visit_type", "provider", "date"))
-        policy = availability.Policy.for_staff()
-        context["slots"] = availability.find_slots(visit_type, day, 1, provider=provider, policy=policy)
-        chosen = request.GET.get("slot", "")
-        if chosen in {slot.key for slot in context["slots"]}:
-            context.update(choice=booking.choose_slot_by_key(visit_type, chosen, policy), chosen=chosen,
-                           form=PhoneBookingForm(request.POST if request.method == "POST" else None))
+    patient = _returning_patient(request)
+    # The pick form is bound once a visit type is asked for, not by a patient search alone.
+    pick = SlotPickForm(request.GET if "visit_type" in request.GET else None)
+    context = {"pick": pick, "patient": patient, "red_flags": red_flag_questions(),
+               "finder": PatientFindForm(request.GET if "find" in request.GET else None),
+               "keep": {key: request.GET[key] for key in KEPT if request.GET.get(key)}}
+    if context["finder"].is_bound:
+        context["found"] = context["finder"].patients()
+    context.update(_slots_and_form(request, context["pick"], patient))
     form = context.get("form")
     if request.method == "POST" and form is not None and form.is_valid():
         outcome = booking.book_by_phone(context["choice"], form.answers())
@@ -80,7 +89,38 @@ def book_by_phone(model_admin, request):
                                      messages.SUCCESS)
             return _to_change_page(appointment)
         model_admin.message_user(request, outcome.error, messages.ERROR)
+    if patient is not None and request.method == "GET":
+        record_access(request, "view", [patient])  # their details are copied onto this page
     return _render(model_admin, request, "book.html", "Book by phone", **context)
+
+
+# The phone booking page's state lives in its address: these parameters carry from step to step.
+KEPT = ["patient", "visit_type", "provider", "date", "slot"]
+
+
+def _returning_patient(request):
+    """The earlier visit whose details prefill the form (`?patient=<id>`), unless erased."""
+    pk = request.GET.get("patient", "")
+    if not (pk.isascii() and pk.isdigit()):
+        return None
+    return Appointment.objects.filter(pk=pk, erased_at__isnull=True).first()
+
+
+def _slots_and_form(request, pick, patient) -> dict:
+    """Steps 2 and 3: the free times of the picked day, and the details form once one is chosen."""
+    if not pick.is_valid():
+        return {}
+    visit_type, provider, day = (pick.cleaned_data[k] for k in ("visit_type", "provider", "date"))
+    policy = availability.Policy.for_staff()
+    slots = availability.find_slots(visit_type, day, 1, provider=provider, policy=policy)
+    keep = {key: request.GET[key] for key in KEPT if request.GET.get(key) and key != "slot"}
+    context = {"slots": [(slot, "?" + urlencode({**keep, "slot": slot.key})) for slot in slots]}
+    chosen = request.GET.get("slot", "")
+    if chosen in {slot.key for slot in slots}:
+        initial = details_of(patient) if patient else None
+        form = PhoneBookingForm(request.POST if request.method == "POST" else None, initial=initial)
+        context.update(choice=booking.choose_slot_by_key(visit_type, chosen, policy), chosen=chosen, form=form)
+    return context
 
 
 def move(model_admin, request, pk):
@@ -110,31 +150,120 @@ def move(model_admin, request, pk):
     )
 
 
+@dataclass(frozen=True)
+class StatusStep:
+    """A status staff can set, from the list (an action) or from the appointment's page (a button)."""
+
+    status: str
+    verb: str
+    permission: str  # the ModelAdmin's has_<permission>_permission
+    reason_required: bool = False
+    reason_help: str = ""
+
+    @property
+    def take(self):
+        return booking.STATUS_STEPS[self.status]
+
+
+Status = Appointment.Status
+STATUS_STEPS = {
+    step.status: step
+    for step in [
+        StatusStep(Status.CONFIRMED, "Confirm", "triage"),
+        StatusStep(Status.DECLINED, "Decline", "triage", reason_required=True,
+                   reason_help="The patient sees this reason on their confirmation page."),
+        StatusStep(Status.CANCELLED, "Cancel", "triage"),
+        StatusStep(Status.COMPLETED, "Mark completed", "attendance"),
+        StatusStep(Status.NO_SHOW, "Mark no-show", "attendance"),
+    ]
+}
+
+
+def may_take(model_admin, request, step) -> bool:
+    return getattr(model_admin, f"has_{step.permission}_permission")(request)
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, max_length=500, label="Reason"
     )
 
+    def __init__(self, step, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if step.reason_required:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = "Give the patient a reason: they will see it."
 
-def status_change(model_admin, request, queryset, step, verb, reason_required=False, reason_help=""):
-    """The page behind a status action: ask for a reason, then take `step` for each appointment."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if reason_required:
-        form.fields["reason"].required = True
-        form.fields["reason"].error_messages["required"] = "Give the patient a reason: they will see it."
-    if "apply" not in request.POST or not form.is_valid():
-        return _render(
-            model_admin, request, "status_action.html", f"{verb} appointments", verb=verb, form=form,
-            reason_help=reason_help, appointments=queryset.select_related("visit_type", "provider"),
-            action=request.POST.get("action"), selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            select_across=request.POST.get("select_across", "0"),
-        )
-    appointments = queryset.select_related(None).only("pk", "status", "reference")
-    outcomes = [(appointment.reference, step(appointment, form.cleaned_data["reason"])) for appointment in appointments]
+
+def _reason_page(model_admin, request, step, form, appointments, title="", **context):
+    return _render(
+        model_admin, request, "status_action.html", title or f"{step.verb} appointments", verb=step.verb, form=form,
+        reason_help=step.reason_help, appointments=appointments, **context,
+    )
+
+
+def _take_step(model_admin, request, step, appointments, reason) -> int:
+    """Take the step for each appointment, tell the user what happened; the number changed."""
+    outcomes = [(appointment.reference, step.take(appointment, reason)) for appointment in appointments]
     changed = sum(outcome.ok for _, outcome in outcomes)
     if changed:
-        model_admin.message_user(request, f"{verb}: {changed} appointment(s).", messages.SUCCESS)
+        model_admin.message_user(request, f"{step.verb}: {changed} appointment(s).", messages.SUCCESS)
     for reference, outcome in outcomes:
         if outcome.error:
             model_admin.message_user(request, f"{reference}: {outcome.error}", messages.ERROR)
+    return changed
+
+
+def status_change(model_admin, request, queryset, step):
+    """The page behind a status action: ask for a reason, then take the step for each selected appointment."""
+    form = ReasonForm(step, request.POST if "apply" in request.POST else None)
+    if "apply" not in request.POST or not form.is_valid():
+        return _reason_page(
+            model_admin, request, step, form, queryset.select_related("visit_type", "provider"),
+            action=request.POST.get("action"), selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            select_across=request.POST.get("select_across", "0"),
+            back_url=reverse("admin:appointments_appointment_changelist"),
+        )
+    _take_step(model_admin, request, step, queryset.select_related(None).only("pk", "status", "reference"),
+               form.cleaned_data["reason"])
     return None
+
+
+def status_page(model_admin, request, pk, status):
+    """The same reason page for one appointment, from the buttons on its page; back to that page after."""
+    step = STATUS_STEPS.get(status)
+    if step is None:
+        raise Http404("No such status.")
+    appointment = get_object_or_404(Appointment.objects.select_related("visit_type", "provider"), pk=pk)
+    if not (may_take(model_admin, request, step) and model_admin.has_view_or_change_permission(request, appointment)):
+        raise PermissionDenied
+    form = ReasonForm(step, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        _take_step(model_admin, request, step, [appointment], form.cleaned_data["reason"])
+        return _to_change_page(appointment)
+    back_url = reverse("admin:appointments_appointment_change", args=[appointment.pk])
+    return _reason_page(model_admin, request, step, form, [appointment], title=f"{step.verb} {appointment.reference}",
+                        back_url=back_url, single=True)
+
+
+def change_page_context(model_admin, request, appointment) -> dict:
+    """What the appointment's page adds to the admin form: the status buttons and the patient's other visits.
+
+    The other visits show no patient details (when, what, with whom, status), so listing them is
+    not a view of those appointments; opening one is, and is recorded there.
+    """
+    steps = [STATUS_STEPS[status] for status in appointment.next_statuses()]
+    buttons = [
+        {"verb": step.verb, "status": step.status,
+         "url": reverse("admin:appointments_appointment_status", args=[appointment.pk, step.status])}
+        for step in steps if may_take(model_admin, request, step)
+    ]
+    other_visits = Appointment.objects.other_visits_of(appointment) if model_admin.has_view_permission(request) else []
+    return {"status_buttons": buttons, "other_visits": list(other_visits[:20])}
+
+
+def awaiting_triage(model_admin, request):
+    """The count behind the badge on every admin page, polled by static/js/triage_count.js."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    return JsonResponse({"awaiting_triage": Appointment.objects.awaiting_triage().count()})  # never cached (admin_view)

@@ -9,6 +9,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import smart_split, unescape_string_literal
@@ -44,6 +45,17 @@ def local_days(first: date, days: int = 1) -> tuple[datetime, datetime]:
         timezone.make_aware(datetime.combine(first, time.min)),
         timezone.make_aware(datetime.combine(first + timedelta(days=days), time.min)),
     )
+
+
+def parse_typed_date(text: str) -> date | None:
+    """A date as staff type it: 02/14/1968 (US order) or 1968-02-14; None when it is not one."""
+    text = text.strip()
+    for pattern in ("%m/%d/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 class TsTzRange(Func):
@@ -237,10 +249,38 @@ class AppointmentQuerySet(models.QuerySet):
         Appointment.risk_factors.through.objects.filter(appointment_id__in=ids).delete()
         return Appointment.objects.filter(pk__in=ids).update(**Appointment.erased_values(), erased_at=timezone.now())
 
-    def open_for_patient(self, email, date_of_birth):
-        return self.active().filter(
-            email__iexact=email, date_of_birth=date_of_birth, starts_at__gte=timezone.now()
+    def of_patient(self, email, date_of_birth):
+        """Every visit of one patient: the same email address and date of birth (as the open-request cap counts)."""
+        if not email or date_of_birth is None:
+            return self.none()
+        return self.filter(email__iexact=email, date_of_birth=date_of_birth)
+
+    def other_visits_of(self, appointment):
+        """The same patient's other visits, newest first, for the appointment's page."""
+        return (
+            self.of_patient(appointment.email, appointment.date_of_birth)
+            .exclude(pk=appointment.pk)
+            .select_related("visit_type", "provider")
+            .order_by("-starts_at")
         )
+
+    def returning_patients(self, term: str, limit: int = 10):
+        """Patients whose earlier visits match a name, a date of birth (MM/DD/YYYY or YYYY-MM-DD) or a phone.
+
+        One row per patient (email and date of birth), their latest visit first; erased rows never match.
+        """
+        matches = self.filter(erased_at__isnull=True)
+        day = parse_typed_date(term)
+        matches = matches.filter(date_of_birth=day) if day else matches.search(term)
+        return (
+            matches.exclude(date_of_birth=None)
+            .annotate(email_key=Lower("email"))
+            .order_by("email_key", "date_of_birth", "-starts_at")
+            .distinct("email_key", "date_of_birth")[:limit]
+        )
+
+    def open_for_patient(self, email, date_of_birth):
+        return self.of_patient(email, date_of_birth).active().filter(starts_at__gte=timezone.now())
 
 
 class Appointment(models.Model):
@@ -283,6 +323,11 @@ class Appointment(models.Model):
         SPIDER = "spider", "Spider veins"
         OTHER = "other", "Something else"
 
+    REASON_SHORT_LABELS = {
+        "rls": "RLS", "varicose": "varicose veins", "swelling": "swelling", "pain": "pain or heaviness",
+        "spider": "spider veins", "other": "other",
+    }
+
     reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
     # Only the digest is stored; the link itself (manage_token) exists on the instance that created it.
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -291,13 +336,17 @@ class Appointment(models.Model):
         help_text="Set by the online form so a resubmitted form creates one appointment.",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    status_reason = models.TextField(blank=True, help_text="Why it was declined or cancelled; shown to the patient.")
+    status_reason = models.TextField(
+        "reason given", blank=True, help_text="Why it was declined or cancelled; shown to the patient."
+    )
 
     visit_type = models.ForeignKey(VisitType, on_delete=models.PROTECT, related_name="appointments")
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="appointments", verbose_name="specialist"
+    )
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    starts_at = models.DateTimeField("starts")
+    ends_at = models.DateTimeField("ends")
     busy_until = models.DateTimeField(help_text="End plus the visit type's buffer: the provider is busy until then.")
 
     # Patient
@@ -306,30 +355,36 @@ class Appointment(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     email = models.EmailField()
     phone = PhoneNumberField()
-    preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices, default=ContactMethod.PHONE)
-    is_new_patient = models.BooleanField(default=True)
-    insurance_carrier = models.CharField(max_length=120, blank=True)
-    guardian_name = models.CharField(max_length=200, blank=True, help_text="Required for patients under 18.")
+    preferred_contact = models.CharField(
+        "contact by", max_length=10, choices=ContactMethod.choices, default=ContactMethod.PHONE
+    )
+    is_new_patient = models.BooleanField("new patient", default=True)
+    insurance_carrier = models.CharField("insurance", max_length=120, blank=True)
+    guardian_name = models.CharField(
+        "parent or guardian", max_length=200, blank=True, help_text="Required for patients under 18."
+    )
 
     # Intake
     reasons = models.JSONField(default=list, blank=True, help_text="Keys of Appointment.Reason.")
-    rls_urge_to_move = models.BooleanField(default=False)
-    rls_worse_at_rest = models.BooleanField(default=False)
-    rls_relieved_by_movement = models.BooleanField(default=False)
-    rls_worse_evening = models.BooleanField(default=False)
+    # The four essential RLS features, as staff name them; the patient form words them as questions.
+    rls_urge_to_move = models.BooleanField("urge to move the legs", default=False)
+    rls_worse_at_rest = models.BooleanField("worse at rest", default=False)
+    rls_relieved_by_movement = models.BooleanField("eased by movement", default=False)
+    rls_worse_evening = models.BooleanField("worse in the evening or at night", default=False)
     risk_factors = models.ManyToManyField("articles.RiskFactor", related_name="appointments", blank=True)
     notes = models.TextField(blank=True, max_length=1000)
     source_article = models.ForeignKey(
-        "articles.Article", on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments"
+        "articles.Article", on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments",
+        verbose_name="came from article",
     )
 
-    consent_version = models.CharField(max_length=20)
-    consented_at = models.DateTimeField()
+    consent_version = models.CharField("privacy notice agreed", max_length=20)
+    consented_at = models.DateTimeField("agreed at")
     erased_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the retention job erased the patient's details."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("received", auto_now_add=True)
+    updated_at = models.DateTimeField("last changed", auto_now=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -344,6 +399,9 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["status", "starts_at"]),
             models.Index(fields=["starts_at"]),
+            # One patient's visits (email, case-insensitive, and date of birth): the appointment page's
+            # other visits and the cap on open requests.
+            models.Index(Upper("email"), "date_of_birth", name="appointment_patient"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -399,9 +457,37 @@ class Appointment(models.Model):
         values["first_name"] = "Erased"  # staff lists show that the row was erased, not blank
         return values
 
+    @classmethod
+    def field_labels(cls) -> dict[str, str]:
+        """Column name -> the label staff read (the audit trail names changed columns)."""
+        labels = {field.attname: str(field.verbose_name) for field in cls._meta.concrete_fields}
+        return {**labels, "risk_factors": "risk factors", "busy_until": "time kept free until"}
+
     @property
     def patient_name(self):
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def age(self) -> int | None:
+        """The patient's age today, in whole years (None once erased or when not given)."""
+        return self.age_on(timezone.localdate()) if self.date_of_birth else None
+
+    @property
+    def attendance_due(self) -> bool:
+        """Completed or no-show can be recorded once the visit has started."""
+        return self.starts_at <= timezone.now()
+
+    def next_statuses(self) -> list[str]:
+        """The statuses staff may move this appointment to now, in the order the buttons show them."""
+        allowed = self.TRANSITIONS[self.status]
+        if not self.attendance_due:
+            allowed = allowed - {self.Status.COMPLETED, self.Status.NO_SHOW}
+        return [status for status in self.Status.values if status in allowed]
+
+    @property
+    def short_reasons(self) -> list[str]:
+        """The reasons in the short clinical words staff scan a list by."""
+        return [self.REASON_SHORT_LABELS.get(key, key) for key in self.reasons]
 
     @property
     def is_active(self):

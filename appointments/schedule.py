@@ -35,7 +35,7 @@ def build_schedule(day, span="day"):
         if key in cells:
             cells[key].append(appointment)
     rows = [_row(d, providers, cells, closures) for d in days]
-    title = f"Schedule, week of {days[0]:%a %d %b %Y}" if span == "week" else f"Schedule, {day:%A %d %B %Y}"
+    title = f"Schedule, week of {days[0]:%a %b %-d, %Y}" if span == "week" else f"Schedule, {day:%a %b %-d, %Y}"
     return {"title": title, "providers": providers, "rows": rows, "days": days}
 
 

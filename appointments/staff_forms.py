@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from appointments.forms import AppointmentRequestForm
-from appointments.models import Provider, VisitType
+from appointments.models import Appointment, Provider, VisitType
 
 # Staff browse and book within this distance of today; further dates are typos (and overflow date arithmetic).
 DATE_WINDOW = timedelta(days=3 * 366)
@@ -19,7 +19,7 @@ def within_window(day) -> bool:
 class SlotPickForm(forms.Form):
     visit_type = forms.ModelChoiceField(queryset=VisitType.objects.all(), label="Visit type")
     provider = forms.ModelChoiceField(
-        queryset=Provider.objects.filter(active=True), required=False, empty_label="Any specialist"
+        queryset=Provider.objects.filter(active=True), required=False, empty_label="Any specialist", label="Specialist"
     )
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
 
@@ -72,3 +72,30 @@ STAFF_REQUIRED_MESSAGES = {
     "phone": "Enter a phone number the patient can be reached on.",
     "is_new_patient": "Say whether the patient has visited before.",
 }
+
+
+class PatientFindForm(forms.Form):
+    find = forms.CharField(
+        label="Returning patient", min_length=2, max_length=100,
+        help_text="Last name, date of birth (MM/DD/YYYY) or phone number.",
+        error_messages={"min_length": "Type at least two letters or digits.",
+                        "required": "Type a name, a date of birth or a phone number."},
+    )
+
+    def patients(self):
+        return list(Appointment.objects.returning_patients(self.cleaned_data["find"])) if self.is_valid() else []
+
+
+# What a returning patient's last visit gives the phone booking form; the intake is asked afresh.
+PREFILLED = ["first_name", "last_name", "date_of_birth", "guardian_name", "email", "phone", "preferred_contact",
+             "insurance_carrier"]
+
+
+def details_of(appointment: Appointment) -> dict:
+    """The phone booking form's initial values for a patient who has been here before."""
+    return {**{name: getattr(appointment, name) for name in PREFILLED}, "is_new_patient": "false"}
+
+
+def red_flag_questions() -> list[str]:
+    """The safety questions the website asks, for staff to read to a caller in the same words."""
+    return [AppointmentRequestForm.base_fields[name].label for name in ("urgent_one_leg", "urgent_breathing")]

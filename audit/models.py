@@ -53,11 +53,12 @@ class AuditEntry(models.Model):
     def __str__(self):
         return f"{self.actor} {self.get_action_display().lower()} appointment {self.appointment_id}"
 
-    def describe(self, status_labels: dict) -> str:
-        """The entry in words: the action, the fields it touched, and a status change in labels."""
+    def describe(self, status_labels: dict, field_labels: dict | None = None) -> str:
+        """The entry in words: the action, the fields it touched (by `field_labels`), and a status change."""
         text = self.get_action_display()
+        labels = field_labels or {}
         if self.changed_fields:
-            text += ": " + ", ".join(field.replace("_", " ") for field in self.changed_fields)
+            text += ": " + ", ".join(labels.get(field, field.replace("_", " ")) for field in self.changed_fields)
         status = self.changes.get("status")
         if status:
             old, new = (status_labels.get(status.get(key), status.get(key) or "—") for key in ("from", "to"))

@@ -1,9 +1,7 @@
-from datetime import UTC
-
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from appointments.models import Appointment
 from audit.models import AuditEntry
@@ -36,12 +34,12 @@ class StaffMemberFilter(admin.SimpleListFilter):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only for everyone, superusers included; the database refuses edits as well."""
 
-    list_display = ["time_utc", "action", "actor", "appointment_id", "address", "fields_changed"]
+    list_display = ["occurred", "action", "actor", "appointment_id", "address", "fields_changed"]
     list_filter = ["action", StaffMemberFilter]
     search_fields = ["=appointment_id", "=username"]
     search_help_text = "Appointment number or reference (TVS-…), or exact username."
     readonly_fields = [
-        "time_utc", "action", "appointment_id", "user_id", "username", "address", "changed_fields", "changes"
+        "occurred", "action", "appointment_id", "user_id", "username", "address", "changed_fields", "changes"
     ]
     fields = readonly_fields
     show_full_result_count = False
@@ -68,9 +66,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
             return queryset.filter(Q(appointment_id=int(term)) | Q(username=term)), False
         return queryset.filter(username=term), False
 
-    @admin.display(description="Time (UTC)", ordering="occurred_at")
-    def time_utc(self, entry):
-        return timezone.localtime(entry.occurred_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    @admin.display(description="When", ordering="occurred_at")
+    def occurred(self, entry):
+        # The clinic's time and the staff pages' one format; seconds, as an audit may need them.
+        return formats.date_format(timezone.localtime(entry.occurred_at), "D M j, Y, g:i:s A")
 
     @admin.display(description="User", ordering="username")
     def actor(self, entry):

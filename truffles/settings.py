@@ -140,6 +140,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TRUFFLES_TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
+# Our date and time formats (truffles/formats/en/formats.py): "Mon Dec 7, 2026, 9:30 AM".
+FORMAT_MODULE_PATH = ["truffles.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))

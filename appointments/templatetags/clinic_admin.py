@@ -1,4 +1,5 @@
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment
@@ -20,4 +21,24 @@ def clinic_today(request):
             .order_by("starts_at")
         ),
         "can_see_schedule": request.user.has_perm("appointments.view_schedule"),
+    }
+
+
+# How often the header's count asks the server again; a small JSON answer, one indexed COUNT.
+TRIAGE_POLL_SECONDS = 30
+
+
+@register.inclusion_tag("admin/appointments/triage_badge.html", takes_context=True)
+def triage_badge(context):
+    """The count of requests awaiting triage, on every admin page of staff who may see appointments."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_staff or not user.has_perm("appointments.view_appointment"):
+        return {"count": None}
+    return {
+        "count": Appointment.objects.awaiting_triage().count(),
+        "list_url": reverse("admin:appointments_appointment_changelist"),
+        "source_url": reverse("admin:appointments_appointment_awaiting_triage"),
+        "every_seconds": TRIAGE_POLL_SECONDS,
+        "csp_nonce": context.get("csp_nonce"),  # the script runs under the page's CSP nonce
     }

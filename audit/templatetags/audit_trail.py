@@ -4,5 +4,5 @@ register = template.Library()
 
 
 @register.simple_tag
-def describe(entry, status_labels):
-    return entry.describe(status_labels)
+def describe(entry, status_labels, field_labels=None):
+    return entry.describe(status_labels, field_labels)

@@ -1,3 +1,4 @@
+import uuid
 from http import HTTPStatus
 
 import psycopg2
@@ -8,12 +9,13 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from appointments import availability, booking
 from appointments.models import Appointment
 from audit import trail
 from audit.middleware import AuditContextMiddleware
 from audit.models import AuditEntry
 from staff.admin import AuditEntryAdmin
-from tests.staff.fixtures import INTAKE_TEXT
+from tests.staff.fixtures import INTAKE_TEXT, PATIENT
 
 CHANGELIST = "/admin/audit/auditentry/"
 
@@ -128,6 +130,53 @@ def test_creation_by_a_patient_and_deletion_by_staff_are_recorded(make_appointme
     assert AuditEntry.objects.for_appointment(appointment_id).count() == 2
 
 
+def request_online(open_slot, risk_factors, **answers):
+    """A patient's online request through the booking step the website uses, risk factors included."""
+    slot = booking.choose_slot(open_slot["visit_type"], open_slot["provider"].pk, open_slot["start"],
+                               availability.Policy.for_patients())
+    details = {**{k: v for k, v in PATIENT.items() if k in ONLINE_FIELDS}, "is_new_patient": True,
+               "preferred_contact": "phone", "risk_factors": [risk_factors["pregnancy"]], **answers}
+    outcome = booking.request_online(slot, details, address="203.0.113.9", submission_token=uuid.uuid4())
+    assert outcome.ok, outcome.error
+    return outcome.appointment
+
+
+ONLINE_FIELDS = {"first_name", "last_name", "date_of_birth", "email", "phone", "insurance_carrier", "notes",
+                 "reasons", "rls_urge_to_move", "rls_worse_evening", "guardian_name"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_online_request_with_risk_factors_leaves_one_creation_entry(open_slot, risk_factors):
+    appointment = request_online(open_slot, risk_factors)
+
+    assert appointment.risk_factors.count() == 1
+    entries = list(AuditEntry.objects.for_appointment(appointment))
+    assert [(entry.action, entry.actor) for entry in entries] == [("create", "the patient online")]
+
+
+def test_risk_factors_set_when_a_phone_booking_is_created_leave_one_entry(open_slot, risk_factors):
+    # Inside one outer transaction (savepoints below it), as a test or a caller's atomic block runs it.
+    slot = booking.choose_slot(open_slot["visit_type"], open_slot["provider"].pk, open_slot["start"],
+                               availability.Policy.for_staff())
+    factors = [risk_factors["pregnancy"], risk_factors["iron-deficiency"]]
+    details = {**{k: v for k, v in PATIENT.items() if k in ONLINE_FIELDS}, "is_new_patient": False,
+               "preferred_contact": "phone", "risk_factors": factors}
+    appointment = booking.book_by_phone(slot, details).appointment
+
+    assert [entry.action for entry in AuditEntry.objects.for_appointment(appointment)] == ["create"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_risk_factors_changed_after_the_request_are_still_recorded(open_slot, risk_factors):
+    appointment = request_online(open_slot, risk_factors)
+
+    appointment.risk_factors.add(risk_factors["iron-deficiency"])  # a later transaction
+
+    change, created = AuditEntry.objects.for_appointment(appointment)
+    assert (change.action, change.changed_fields, created.action) == ("change", ["risk_factors"], "create")
+
+
+@pytest.mark.django_db(transaction=True)
 def test_changing_risk_factors_is_recorded_by_name_only(make_appointment, risk_factors):
     appointment = make_appointment()
 

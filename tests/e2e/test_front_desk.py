@@ -35,9 +35,10 @@ def test_front_desk_confirms_a_request_and_sees_it_on_todays_schedule(
     page.keyboard.type(current_code(device))
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r":\d+/admin/$"))
-    expect(page.get_by_text("1 request awaiting triage")).to_be_visible()
+    needs_attention = page.locator("#clinic-today")
+    expect(needs_attention.get_by_text("1 request awaiting triage")).to_be_visible()
 
-    tab_to(page, page.get_by_role("link", name="1 request awaiting triage"))
+    tab_to(page, needs_attention.get_by_role("link", name="1 request awaiting triage"))
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"triage=needed"))
     rows = page.locator("#result_list tbody tr")
@@ -64,7 +65,7 @@ def test_front_desk_confirms_a_request_and_sees_it_on_todays_schedule(
     page.wait_for_url(re.compile(r"/schedule/"))
     cell = page.locator(".schedule-list li", has_text="Waiting")
     assert "Confirmed" in cell.inner_text()
-    assert "16:00" in cell.inner_text()
+    assert "4:00 PM" in cell.inner_text()
     axe(page)
 
 
