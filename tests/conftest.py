@@ -112,6 +112,8 @@ def assert_accessible(page):
     """Fail with axe-core's readable report on any violation."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A click that navigates returns once the new page starts loading; check the page, not half of it.
+    page.wait_for_load_state()
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
 

@@ -43,6 +43,7 @@ def test_front_desk_confirms_a_request_from_its_page_in_two_clicks(page, axe, st
         header = page.get_by_role("columnheader", name=column).bounding_box()
         assert header["x"] + header["width"] <= SCREEN["width"], f"{column} is off screen"
     page.get_by_role("link", name="Rosalind Waiting").click()
+    expect(page.get_by_role("link", name="Confirm", exact=True)).to_be_visible()
     axe(page)
 
     clicks = 0
@@ -108,8 +109,10 @@ def test_book_by_phone_finds_a_returning_patient_and_its_time_buttons_fit(
 
     page.get_by_label("Returning patient").fill("Quarterman")
     page.get_by_role("button", name="Find patient").click()
+    use_details = page.get_by_role("link", name="Use these details (Rosalind Quarterman)")
+    expect(use_details).to_be_visible()
     axe(page)
-    page.get_by_role("link", name="Use these details (Rosalind Quarterman)").click()
+    use_details.click()
     expect(page.get_by_text("Booking for Rosalind Quarterman")).to_be_visible()
 
     page.get_by_label("Visit type").select_option(label="Vein evaluation")
