@@ -106,7 +106,7 @@ def populate(articles_total, appointments_total):
 
     source = Article.objects.get(slug=RLS.strip("/").split("/")[1])
     topics = list(source.topics.all())
-    missing = articles_total - Article.objects.count()
+    existing_articles = Article.objects.count()
     copies = [
         Article(
             title=f"{source.title} ({number})", slug=f"load-article-{number}", summary=source.summary,
@@ -115,7 +115,7 @@ def populate(articles_total, appointments_total):
             published_at=source.published_at - dt.timedelta(days=number + 1), reviewer_name=source.reviewer_name,
             last_reviewed=source.last_reviewed, next_review_due=source.next_review_due,
         )
-        for number in range(max(0, missing))
+        for number in range(existing_articles, articles_total)
     ]  # fmt: skip
     Through = Article.topics.through
     for article in Article.objects.bulk_create(copies, batch_size=500):

@@ -20,7 +20,7 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -52,7 +52,23 @@ def public_page(view):
 
 
 def content_state(now):
-    """(version, last change, last publication that has come) in one query; None before any content."""
+    """(version, last change, last publication that has come) in one query; None before any content.
+
+    With CONN_HEALTH_CHECKS Django would first send `SELECT 1` on a reused connection: a second round
+    trip on a path that needs one. This query is the health check instead: if the server dropped the
+    connection (a restart, an idle timeout), it is closed and the query runs once more on a new one.
+    """
+    if connection.connection is None or connection.health_check_done or connection.in_atomic_block:
+        return _content_state(now)
+    connection.health_check_done = True
+    try:
+        return _content_state(now)
+    except (OperationalError, InterfaceError):
+        connection.close()
+    return _content_state(now)
+
+
+def _content_state(now):
     with connection.cursor() as cursor:
         cursor.execute(CONTENT_STATE_SQL, [now])
         row = cursor.fetchone()

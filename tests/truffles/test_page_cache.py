@@ -5,7 +5,10 @@ import re
 import time
 from http import HTTPStatus
 
+import psycopg2
 import pytest
+from django.core.signals import request_started
+from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article, RiskFactor, Topic
@@ -116,3 +119,18 @@ def test_visitors_with_a_session_get_a_page_built_for_them(admin_client, make_ar
     assert "A draft in progress" in response.text
     assert "no-store" in response["Cache-Control"]
     assert "ETag" not in response
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_page_is_served_after_the_database_dropped_the_connection(client, make_article):
+    article = make_article(title="Still here")
+    assert client.get(article.get_absolute_url()).status_code == HTTPStatus.OK
+    with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+
+    # A new request, as the WSGI handler starts one: persistent connections are checked again.
+    request_started.send(sender=None)
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == HTTPStatus.OK
+    assert "Still here" in response.text
