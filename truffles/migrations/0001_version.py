@@ -1,36 +1,18 @@
+import django.contrib.postgres.fields
 from django.core.management import call_command
 from django.db import migrations, models
 
-# Every table whose rows the public article pages show; a statement on any of them bumps "content".
-CONTENT_TABLES = [
-    "articles_article",
-    "articles_article_topics",
-    "articles_article_risk_factors",
-    "articles_topic",
-    "articles_riskfactor",
-    "articles_reference",
-]
-
+# Apps bump a version from their own triggers: EXECUTE FUNCTION truffles_bump_version('<name>').
 BUMP_FUNCTION = """
 CREATE SEQUENCE truffles_version_number;
 CREATE FUNCTION truffles_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO truffles_version (name, number, changed_at)
-    VALUES (TG_ARGV[0], nextval('truffles_version_number'), now())
+    INSERT INTO truffles_version (name, number, changed_at, scheduled)
+    VALUES (TG_ARGV[0], nextval('truffles_version_number'), now(), '{}')
     ON CONFLICT (name) DO UPDATE SET number = EXCLUDED.number, changed_at = EXCLUDED.changed_at;
     RETURN NULL;
 END $$;
 """
-
-
-def content_triggers(table):
-    return (
-        f"CREATE TRIGGER truffles_content_changed AFTER INSERT OR UPDATE OR DELETE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION truffles_bump_version('content');"
-        f"CREATE TRIGGER truffles_content_truncated AFTER TRUNCATE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION truffles_bump_version('content');",
-        f"DROP TRIGGER truffles_content_changed ON {table}; DROP TRIGGER truffles_content_truncated ON {table};",
-    )
 
 
 def create_page_cache_table(apps, schema_editor):
@@ -45,7 +27,7 @@ def drop_page_cache_table(apps, schema_editor):
 class Migration(migrations.Migration):
     initial = True
 
-    dependencies = [("articles", "0006_rerender_article_html")]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
@@ -54,17 +36,16 @@ class Migration(migrations.Migration):
                 ("name", models.CharField(max_length=20, primary_key=True, serialize=False)),
                 ("number", models.BigIntegerField()),
                 ("changed_at", models.DateTimeField()),
+                (
+                    "scheduled",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.DateTimeField(), default=list, size=None
+                    ),
+                ),
             ],
         ),
         migrations.RunSQL(
-            BUMP_FUNCTION,
-            "DROP FUNCTION truffles_bump_version() CASCADE; DROP SEQUENCE truffles_version_number;",
-        ),
-        *[migrations.RunSQL(*content_triggers(table)) for table in CONTENT_TABLES],
-        migrations.RunSQL(
-            "INSERT INTO truffles_version (name, number, changed_at) "
-            "VALUES ('content', nextval('truffles_version_number'), now());",
-            migrations.RunSQL.noop,
+            BUMP_FUNCTION, "DROP FUNCTION truffles_bump_version() CASCADE; DROP SEQUENCE truffles_version_number;"
         ),
         migrations.RunPython(create_page_cache_table, drop_page_cache_table),
     ]
