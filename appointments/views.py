@@ -71,7 +71,7 @@ def request_start(request):
         today = timezone.localdate()
         last_day = today + timedelta(days=settings.BOOKING["HORIZON_DAYS"])
         week = min(max(form.cleaned_data["week"] or today, today), last_day)
-        slots = availability.find_slots(visit_type, week, 7, provider=provider)
+        slots = availability.cached_slots(visit_type, week, 7, provider=provider)
         closed = availability.closed_days(visit_type, week, 7, provider=provider)
         source = form.cleaned_data["source"]
         days = _group_by_day(slots, week, visit_type, source, context["reschedule"], provider is None)
@@ -171,7 +171,7 @@ def _availability_query(params):
             provider = Provider.objects.get(pk=int(params["provider"]), active=True)
         except (ValueError, Provider.DoesNotExist):
             raise BadParameter("provider", "provider must be the id of an active specialist.") from None
-    visit_type = VisitType.objects.filter(slug=slug, bookable_online=True).first()
+    visit_type = VisitType.objects.with_schedule_version().filter(slug=slug, bookable_online=True).first()
     if visit_type is None:
         raise BadParameter("visit_type", f"No visit type called {slug!r}.", HTTPStatus.NOT_FOUND)
     return visit_type, first_day, int(days), provider
@@ -183,7 +183,7 @@ def availability_json(request):
         visit_type, first_day, days, provider = _availability_query(request.GET)
     except BadParameter as error:
         return JsonResponse({"error": str(error), "parameter": error.parameter}, status=error.status)
-    slots = availability.find_slots(visit_type, first_day, days, provider=provider)
+    slots = availability.cached_slots(visit_type, first_day, days, provider=provider)
     return JsonResponse(
         {
             "timezone": settings.TIME_ZONE,

@@ -80,35 +80,35 @@ def _content_state(now):
     return str(number), changed_at
 
 
-class LocalPages:
-    """The most recently used pages of this process, by key (which holds the content version)."""
+class LocalCache:
+    """The most recently used answers of this process, by a key that holds the version they were built under."""
 
     def __init__(self, max_entries):
         self.max_entries = max_entries
-        self.pages = OrderedDict()
+        self.entries = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key):
         with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
 
-    def set(self, key, page):
+    def set(self, key, entry):
         if self.max_entries <= 0:
             return
         with self.lock:
-            self.pages[key] = page
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.max_entries:
-                self.pages.popitem(last=False)
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
 
 
 class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.local = LocalPages(settings.TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES)
+        self.local = LocalCache(settings.TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES)
 
     def __call__(self, request):
         if not (settings.TRUFFLES_PAGE_CACHE and self.applies(request)):

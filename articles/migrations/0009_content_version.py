@@ -41,7 +41,7 @@ def triggers(table):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0006_rerender_article_html"),
+        ("articles", "0008_article_visit_type"),
         ("truffles", "0001_version"),
     ]
 
