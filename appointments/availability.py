@@ -6,7 +6,7 @@ Times are built from wall-clock times in the clinic's zone, so a 9:00 block is
 9:00 local on both sides of a daylight-saving change.
 """
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -201,8 +201,8 @@ def cached_slots(visit_type, first_day: date, days: int, provider=None, policy=N
     if version is None:
         return find_slots(visit_type, first_day, days, provider=provider, policy=policy)
     key = (version, visit_type.pk, first_day, days, provider.pk if provider else None, policy.step, policy.online_only)
-    slots = _computed.get(key)
-    if slots is None:
+    computed = _computed.get(key)
+    if computed is None:
         zone = ZoneInfo(settings.TIME_ZONE)
         whole_window = replace(
             policy,
@@ -210,8 +210,10 @@ def cached_slots(visit_type, first_day: date, days: int, provider=None, policy=N
             latest=datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone),
         )
         slots = find_slots(visit_type, first_day, days, provider=provider, policy=whole_window)
-        _computed.set(key, slots)
-    return [slot for slot in slots if policy.earliest <= slot.start <= policy.latest]
+        computed = (slots, [slot.start for slot in slots])
+        _computed.set(key, computed)
+    slots, starts = computed  # ordered by start
+    return slots[bisect_left(starts, policy.earliest) : bisect_right(starts, policy.latest)]
 
 
 def schedule_version():
