@@ -277,7 +277,8 @@ def wrk(url, duration, connections, threads, headers=(), script=None):
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     total = int(re.search(r"(\d+) requests in", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return rate, total, int(errors.group(1)) if errors else 0
+    statuses = {int(status): int(count) for status, count in re.findall(r"^status (\d+) (\d+)$", output, re.M)}
+    return rate, total, (int(errors.group(1)) if errors else 0), statuses
 
 
 def post_script(workdir, base, slots, csrf_cookie, csrf_token, threads):
@@ -298,12 +299,30 @@ local counter = 0
 local id = 0
 local next_id = 0
 local run = "{uuid.uuid4().hex[:8]}"
+local threads_seen = {{}}
+local statuses = {{}}
 function setup(thread)
   thread:set("id", next_id)
   next_id = next_id + 1
+  table.insert(threads_seen, thread)
 end
 function init(args)
   id = tonumber(wrk.thread:get("id")) or 0
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+-- One line per status for load.py: a booking answers 302 (to its page), anything else is a failure.
+function done(summary, latency, requests)
+  local total = {{}}
+  for _, thread in ipairs(threads_seen) do
+    for status, count in pairs(thread:get("statuses")) do
+      total[status] = (total[status] or 0) + count
+    end
+  end
+  for status, count in pairs(total) do
+    io.write(string.format("status %d %d\n", status, count))
+  end
 end
 request = function()
   counter = counter + 1
@@ -355,7 +374,7 @@ def csrf_for(base, slot):
 
 def median_of(runs, measure):
     results = [measure() for _ in range(runs)]
-    return statistics.median(rate for rate, _, _ in results), results
+    return statistics.median(result[0] for result in results), results
 
 
 def main():
@@ -460,10 +479,12 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
     post_runs = []
     for _ in range(options.runs):
         remove_posted_requests()
-        rate, total, errors = wrk(base + "/appointments/request/details/", script=script, **wrk_options)
+        rate, total, _, statuses = wrk(base + "/appointments/request/details/", script=script, **wrk_options)
         created = posted_requests()
-        post_runs.append({"requests_per_second": rate, "requests": total, "rows_created": created,
-                          "successful_per_second": created / options.duration})  # fmt: skip
+        # wrk counts the answers it read; a request still in flight when it stops may add a row.
+        post_runs.append({"requests_per_second": rate, "requests": total, "statuses": statuses,
+                          "booked_302": statuses.get(302, 0), "rows_created": created,
+                          "successful_per_second": statuses.get(302, 0) / options.duration})  # fmt: skip
     remove_posted_requests()
     results["request POST (successful)"] = {
         "requests_per_second": statistics.median(run["successful_per_second"] for run in post_runs),

@@ -27,6 +27,9 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
+from truffles import versions
+from truffles.models import Version
+
 # Stands for the CSP nonce in a stored page; each response gets its own in its place.
 NONCE_PLACEHOLDER = b"truffles-csp-nonce-placeholder"
 # Headers that belong to one response, never to a stored page.
@@ -48,36 +51,44 @@ def public_page(view):
 
 
 def content_state(now):
-    """(version, last change) in one primary-key lookup; None before the first version.
+    """(version, last change) from memory (truffles/versions.py) or one primary-key lookup; None
+    before the first version.
 
     A scheduled publication that has come counts as a change: it is in the version, and its time
     is the last change.
-
-    With CONN_HEALTH_CHECKS Django would first send `SELECT 1` on a reused connection: a second round
-    trip on a path that needs one. This query is the health check instead: if the server dropped the
-    connection (a restart, an idle timeout), it is closed and the query runs once more on a new one.
     """
-    if connection.connection is None or connection.health_check_done or connection.in_atomic_block:
-        return _content_state(now)
-    connection.health_check_done = True
-    try:
-        return _content_state(now)
-    except (OperationalError, InterfaceError):
-        connection.close()
-    return _content_state(now)
-
-
-def _content_state(now):
-    with connection.cursor() as cursor:
-        cursor.execute(CONTENT_STATE_SQL)
-        row = cursor.fetchone()
+    row = versions.known(Version.CONTENT)
     if row is None:
+        row = _content_row()
+    if not row:
         return None
     number, changed_at, scheduled = row
     come = [moment for moment in scheduled if moment <= now]
     if come:
         return f"{number}.{len(come)}", max(changed_at, come[-1])
     return str(number), changed_at
+
+
+def _content_row():
+    """The version row, asked for. With CONN_HEALTH_CHECKS Django would first send `SELECT 1` on a
+    reused connection: a second round trip on a path that needs one. This query is the health check
+    instead: if the server dropped the connection (a restart, an idle timeout), it is closed and the
+    query runs once more on a new one.
+    """
+    if connection.connection is None or connection.health_check_done or connection.in_atomic_block:
+        return _fetch_content_row()
+    connection.health_check_done = True
+    try:
+        return _fetch_content_row()
+    except (OperationalError, InterfaceError):
+        connection.close()
+    return _fetch_content_row()
+
+
+def _fetch_content_row():
+    with connection.cursor() as cursor:
+        cursor.execute(CONTENT_STATE_SQL)
+        return cursor.fetchone()
 
 
 class LocalCache:

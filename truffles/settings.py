@@ -164,6 +164,8 @@ TRUFFLES_RELEASE = env.str("TRUFFLES_RELEASE", default="")
 REDIS_URL = env.str("REDIS_URL", default="")
 TRUFFLES_PAGE_CACHE = env.bool("TRUFFLES_PAGE_CACHE", default=True)
 TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES = env.int("TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES", default=200)
+# Each process learns new versions from PostgreSQL's NOTIFY (truffles/versions.py) instead of asking per request.
+TRUFFLES_VERSION_LISTENER = env.bool("TRUFFLES_VERSION_LISTENER", default=True)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -24,6 +24,7 @@ BEGIN
         WHERE status = 'published' AND published_at > now() ORDER BY published_at))
     ON CONFLICT (name) DO UPDATE
         SET number = EXCLUDED.number, changed_at = EXCLUDED.changed_at, scheduled = EXCLUDED.scheduled;
+    PERFORM pg_notify('truffles_version', 'content');
     RETURN NULL;
 END $$;
 """

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from articles.models import Article, RiskFactor, Topic
 from tests.articles.test_admin import article_form
+from truffles import versions
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,29 @@ def test_a_stored_page_is_served_after_the_database_dropped_the_connection(clien
 
     assert response.status_code == HTTPStatus.OK
     assert "Still here" in response.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_listener_a_stored_page_needs_no_query_and_a_committed_edit_shows(
+    client, make_article, settings, django_assert_max_num_queries
+):
+    settings.TRUFFLES_VERSION_LISTENER = True
+    article = make_article(title="Before the edit")
+    try:
+        client.get(article.get_absolute_url())
+        _wait_until(lambda: versions.known("content") not in (None, ()))
+        with django_assert_max_num_queries(0):
+            assert "Before the edit" in client.get(article.get_absolute_url()).text
+
+        Article.objects.filter(pk=article.pk).update(title="After the edit")  # committed: autocommit
+
+        _wait_until(lambda: "After the edit" in client.get(article.get_absolute_url()).text)
+    finally:
+        versions.listener.stop()
+
+
+def _wait_until(condition, seconds=5):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the bound"
+        time.sleep(0.02)

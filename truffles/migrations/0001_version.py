@@ -10,6 +10,8 @@ BEGIN
     INSERT INTO truffles_version (name, number, changed_at, scheduled)
     VALUES (TG_ARGV[0], nextval('truffles_version_number'), now(), '{}')
     ON CONFLICT (name) DO UPDATE SET number = EXCLUDED.number, changed_at = EXCLUDED.changed_at;
+    -- Delivered when the transaction commits: app processes then reload the versions (truffles/versions.py).
+    PERFORM pg_notify('truffles_version', TG_ARGV[0]);
     RETURN NULL;
 END $$;
 """
