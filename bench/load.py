@@ -218,6 +218,8 @@ def app_env(database_url, **extra):
         # The POST row books hundreds of times from one address: the anti-abuse limits are raised for it.
         TRUFFLES_RATE_PER_ADDRESS_PER_HOUR="10000000", TRUFFLES_RATE_PER_EMAIL_PER_DAY="10000000",
         TRUFFLES_MAX_OPEN_REQUESTS_PER_PATIENT="10000000", PYTHONPATH=str(BASE_DIR),
+        # As behind deploy/nginx.conf: the client address is the hop the proxy adds (the POST row sets it).
+        DJANGO_TRUSTED_PROXY_COUNT="1",
     )  # fmt: skip
     env.update(extra)
     return env
@@ -273,7 +275,10 @@ def wrk(url, duration, connections, threads, headers=(), script=None):
         command += ["-H", header]
     if script:
         command += ["-s", str(script)]
-    output = subprocess.run([*command, url], capture_output=True, text=True, timeout=duration + 60).stdout
+    finished = subprocess.run([*command, url], capture_output=True, text=True, timeout=duration + 60)
+    if finished.stderr.strip():  # e.g. a Lua error: wrk would then measure plain GETs instead
+        raise SystemExit(f"wrk: {finished.stderr.strip()}")
+    output = finished.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     total = int(re.search(r"(\d+) requests in", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -300,7 +305,7 @@ local id = 0
 local next_id = 0
 local run = "{uuid.uuid4().hex[:8]}"
 local threads_seen = {{}}
-local statuses = {{}}
+statuses = {{}}  -- a global: done() reads it from each thread
 function setup(thread)
   thread:set("id", next_id)
   next_id = next_id + 1
@@ -321,7 +326,7 @@ function done(summary, latency, requests)
     end
   end
   for status, count in pairs(total) do
-    io.write(string.format("status %d %d\n", status, count))
+    io.write(string.format("status %d %d\\n", status, count))
   end
 end
 request = function()
@@ -334,6 +339,8 @@ request = function()
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "{csrf_cookie}",
     ["Origin"] = "{base}",
+    -- Patients in a burst come from many addresses, as the TLS proxy in front reports them.
+    ["X-Forwarded-For"] = string.format("10.%d.%d.%d", id, math.floor(counter / 256) % 256, counter % 256),
   }}, body)
 end
 """)
