@@ -81,7 +81,7 @@ serve: setup
 	$(PY) manage.py load_demo && \
 	$(PY) manage.py collectstatic --no-input -v 0 && \
 	{ TRUFFLES_SITE_URL=$${TRUFFLES_SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py worker --no-reload --stop-with $$$$ & } && \
-	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --blocking-threads $${WEB_THREADS:-4} --no-ws \
+	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --blocking-threads $${WEB_THREADS:-1} --no-ws \
 	  --respawn-failed-workers --respawn-interval 1 truffles.wsgi:application
 
 lint: setup

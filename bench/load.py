@@ -37,8 +37,8 @@ RLS = "/articles/restless-legs-syndrome-causes/"
 # granian's default of up to 256 threads per worker would also mean as many database connections.
 GRANIAN = ["granian", "--interface", "wsgi", "--no-ws"]
 SERVERS = {
-    "granian": [*GRANIAN, "--workers", "2", "--blocking-threads", "4"],
-    "granian-1t": [*GRANIAN, "--workers", "2", "--blocking-threads", "1"],
+    "granian": [*GRANIAN, "--workers", "2", "--blocking-threads", "1"],
+    "granian-4t": [*GRANIAN, "--workers", "2", "--blocking-threads", "4"],
     "gunicorn-sync": ["gunicorn", "--worker-class", "sync", "--workers", "4"],
     "gunicorn-gthread": ["gunicorn", "--worker-class", "gthread", "--workers", "2", "--threads", "4"],
 }
