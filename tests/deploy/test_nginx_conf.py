@@ -49,3 +49,11 @@ def test_the_micro_cache_is_limited_to_article_pages_of_visitors_without_a_sessi
     assert [block.split()[0] for block in cached_locations] == ["/articles/"]
     assert "proxy_no_cache $truffles_has_session $truffles_sets_cookie" in cached_locations[0]
     assert "proxy_cache_bypass $truffles_has_session" in cached_locations[0]
+
+
+def test_pages_with_patient_details_are_never_compressed_by_the_front():
+    text = CONF.read_text()
+    for prefix in ("/admin/", "/appointments/manage/"):
+        block = text.split(f"location {prefix} {{", 1)[1].split("}", 1)[0]
+        assert "gzip off;" in block
+        assert "brotli off;" in block
