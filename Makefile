@@ -12,7 +12,7 @@ find_python = for c in $$PYTHON python3.13 python3.12 python3 $$(ls -d $${PYENV_
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
 	done; exit 1
 
-.PHONY: help run test serve worker setup setup-dev chromium db migrate demo lint bench lighthouse clean
+.PHONY: help run test serve worker setup setup-dev chromium load-tools db migrate demo lint bench lighthouse clean
 
 help:
 	@echo "make run     serve the site with demo content on http://127.0.0.1:$(PORT) (development)"
@@ -43,6 +43,17 @@ chromium:
 	    echo "Browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'." >&2; exit 1; \
 	  fi; }
 
+# The load benchmark (and the test of deploy/nginx.conf) need Debian's wrk and nginx with brotli.
+LOAD_TOOLS := wrk nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static
+load-tools:
+	@missing=$$(for p in $(LOAD_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); [ -z "$$missing" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $$missing"; \
+	    (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null; \
+	  else \
+	    echo "Needs Debian packages: sudo apt-get install $$missing" >&2; exit 1; \
+	  fi; }
+
 migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --no-input -v 0
 
@@ -57,7 +68,7 @@ run: demo
 worker: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py worker --no-reload
 
-test: setup chromium
+test: setup chromium load-tools
 	$(PY) -m pytest
 
 # Production settings on loopback: plain HTTP, so the HTTPS-only switches are turned off here only.
@@ -70,13 +81,14 @@ serve: setup
 	$(PY) manage.py load_demo && \
 	$(PY) manage.py collectstatic --no-input -v 0 && \
 	{ TRUFFLES_SITE_URL=$${TRUFFLES_SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py worker --no-reload --stop-with $$$$ & } && \
-	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --no-ws \
+	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --blocking-threads $${WEB_THREADS:-1} --no-ws \
 	  --respawn-failed-workers --respawn-interval 1 truffles.wsgi:application
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
-bench: setup
+bench: setup load-tools
+	$(PY) bench/load.py
 	$(PY) bench/run.py
 	$(PY) bench/articles_scaling.py
 

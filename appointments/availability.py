@@ -6,13 +6,19 @@ Times are built from wall-clock times in the clinic's zone, so a 9:00 block is
 9:00 local on both sides of a daylight-saving change.
 """
 
-from bisect import bisect_right
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
+
+from truffles.pagecache import LocalCache
+
+# Windows of free times this process computed, by schedule version (see `cached_slots`).
+_computed = LocalCache(512)
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,44 @@ def find_slots(visit_type, first_day: date, days: int, provider=None, policy=Non
         clinic_closures=clinic_closures,
         zone=zone,
     )
+
+
+def cached_slots(visit_type, first_day: date, days: int, provider=None, policy=None):
+    """`find_slots` for pages that only show times, kept in memory under the schedule version.
+
+    Every change find_slots would see (a booking, move, cancellation or status change, hours,
+    closures, providers, visit types) bumps the version in its own transaction (appointments
+    migration 0003), so a kept answer is never older than the last commit. The notice and horizon
+    window moves with the clock, so it is applied on each call. A kept answer only shows times:
+    booking checks again and the database's exclusion constraint decides.
+    """
+    policy = policy or Policy.for_patients()
+    version = getattr(visit_type, "schedule_version", None)
+    if version is None:
+        version = schedule_version()
+    if version is None:
+        return find_slots(visit_type, first_day, days, provider=provider, policy=policy)
+    key = (version, visit_type.pk, first_day, days, provider.pk if provider else None, policy.step, policy.online_only)
+    computed = _computed.get(key)
+    if computed is None:
+        zone = ZoneInfo(settings.TIME_ZONE)
+        whole_window = replace(
+            policy,
+            earliest=datetime.combine(first_day, time.min, tzinfo=zone),
+            latest=datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone),
+        )
+        slots = find_slots(visit_type, first_day, days, provider=provider, policy=whole_window)
+        computed = (slots, [slot.start for slot in slots])
+        _computed.set(key, computed)
+    slots, starts = computed  # ordered by start
+    return slots[bisect_left(starts, policy.earliest) : bisect_right(starts, policy.latest)]
+
+
+def schedule_version():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT number FROM truffles_version WHERE name = 'schedule'")
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def is_free(visit_type, provider, start: datetime, policy=None, ignore=None) -> bool:

@@ -59,7 +59,8 @@ class SlotSearchForm(forms.Form):
     """Step 1: what kind of visit, with whom (optional), which week."""
 
     visit_type = forms.ModelChoiceField(
-        queryset=VisitType.objects.filter(bookable_online=True),
+        # With the schedule version: the week's free times are kept under it (availability.cached_slots).
+        queryset=VisitType.objects.with_schedule_version().filter(bookable_online=True),
         to_field_name="slug",
         empty_label=None,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),

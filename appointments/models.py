@@ -9,6 +9,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
@@ -73,6 +74,14 @@ class Location(models.Model):
         return self.name
 
 
+class VisitTypeQuerySet(models.QuerySet):
+    def with_schedule_version(self):
+        """Each visit type with the current schedule version (appointments migration 0003), in the same query."""
+        return self.annotate(
+            schedule_version=RawSQL("SELECT number FROM truffles_version WHERE name = 'schedule'", ())
+        )
+
+
 class VisitType(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
@@ -83,6 +92,8 @@ class VisitType(models.Model):
     )
     bookable_online = models.BooleanField(default=True, help_text="Off: staff can book it, patients cannot.")
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = VisitTypeQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]

@@ -1,7 +1,10 @@
+import functools
+import json
 import re
 import uuid
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,7 +12,6 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,11 +20,14 @@ from appointments.forms import AppointmentRequestForm, SlotSearchForm
 from appointments.models import Appointment, Provider, VisitType
 from articles.models import Article
 from truffles.client import client_address
+from truffles.pagecache import LocalCache
 
 MAX_DAYS = 31
 # How far from today a date in a URL may point; beyond it, nothing is bookable anyway.
 DATE_WINDOW = timedelta(days=366)
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
+# availability.json bodies this process built, by schedule version and the times they list.
+_availability_bodies = LocalCache(256)
 
 
 def _slug_or_blank(value) -> str:
@@ -37,14 +42,24 @@ def _source_article(slug):
     return Article.objects.published().filter(slug=slug).only("id", "title", "slug").first()
 
 
+@functools.cache
+def _details_path():
+    return reverse("appointments:details")
+
+
 def _details_url(slot, visit_type, source="", reschedule=""):
-    """The details step for a slot; its provider and start travel as separate, readable parameters."""
-    query = {"visit_type": visit_type.slug, "provider": slot.provider_id, "start": slot.start.isoformat()}
+    """The details step for a slot; its provider and start travel as separate, readable parameters.
+
+    Built by hand, as urlencode would: a week or a fortnight of times makes hundreds of these, and
+    the slugs are already URL-safe (visit types by their field, the others by _slug_or_blank).
+    """
+    start = quote(slot.start.isoformat(), safe="")
+    url = f"{_details_path()}?visit_type={visit_type.slug}&provider={slot.provider_id}&start={start}"
     if source:
-        query["from"] = source
+        url += f"&from={source}"
     if reschedule:
-        query["reschedule"] = reschedule
-    return reverse("appointments:details") + "?" + urlencode(query)
+        url += f"&reschedule={reschedule}"
+    return url
 
 
 @require_GET
@@ -71,7 +86,7 @@ def request_start(request):
         today = timezone.localdate()
         last_day = today + timedelta(days=settings.BOOKING["HORIZON_DAYS"])
         week = min(max(form.cleaned_data["week"] or today, today), last_day)
-        slots = availability.find_slots(visit_type, week, 7, provider=provider)
+        slots = availability.cached_slots(visit_type, week, 7, provider=provider)
         closed = availability.closed_days(visit_type, week, 7, provider=provider)
         source = form.cleaned_data["source"]
         days = _group_by_day(slots, week, visit_type, source, context["reschedule"], provider is None)
@@ -171,7 +186,7 @@ def _availability_query(params):
             provider = Provider.objects.get(pk=int(params["provider"]), active=True)
         except (ValueError, Provider.DoesNotExist):
             raise BadParameter("provider", "provider must be the id of an active specialist.") from None
-    visit_type = VisitType.objects.filter(slug=slug, bookable_online=True).first()
+    visit_type = VisitType.objects.with_schedule_version().filter(slug=slug, bookable_online=True).first()
     if visit_type is None:
         raise BadParameter("visit_type", f"No visit type called {slug!r}.", HTTPStatus.NOT_FOUND)
     return visit_type, first_day, int(days), provider
@@ -183,22 +198,30 @@ def availability_json(request):
         visit_type, first_day, days, provider = _availability_query(request.GET)
     except BadParameter as error:
         return JsonResponse({"error": str(error), "parameter": error.parameter}, status=error.status)
-    slots = availability.find_slots(visit_type, first_day, days, provider=provider)
-    return JsonResponse(
-        {
-            "timezone": settings.TIME_ZONE,
-            "visit_type": visit_type.slug,
-            "slots": [
-                {
-                    "start": slot.start.isoformat(),
-                    "end": slot.end.isoformat(),
-                    "provider": {"id": slot.provider_id, "name": slot.provider_name},
-                    "request_url": request.build_absolute_uri(_details_url(slot, visit_type)),
-                }
-                for slot in slots
-            ],
-        }
-    )
+    slots = availability.cached_slots(visit_type, first_day, days, provider=provider)
+    base = request.build_absolute_uri("/")[:-1]
+    # The same schedule version and the same first time and count mean the same list of times.
+    key = (visit_type.schedule_version, visit_type.pk, first_day, days, provider and provider.pk, base,
+           slots[0].start if slots else None, len(slots))  # fmt: skip
+    body = _availability_bodies.get(key) if visit_type.schedule_version is not None else None
+    if body is None:
+        body = json.dumps(
+            {
+                "timezone": settings.TIME_ZONE,
+                "visit_type": visit_type.slug,
+                "slots": [
+                    {
+                        "start": slot.start.isoformat(),
+                        "end": slot.end.isoformat(),
+                        "provider": {"id": slot.provider_id, "name": slot.provider_name},
+                        "request_url": base + _details_url(slot, visit_type),
+                    }
+                    for slot in slots
+                ],
+            }
+        ).encode()
+        _availability_bodies.set(key, body)
+    return HttpResponse(body, content_type="application/json")
 
 
 def _chosen_slot(values):

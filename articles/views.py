@@ -1,11 +1,9 @@
-import hashlib
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView
 
@@ -65,36 +63,12 @@ class ArticleDetailView(DetailView):
                 risk_factor_ids=[factor.pk for factor in article.risk_factors.all()],
             )
         )
+        response = self.render_to_response(self.get_context_data(object=article))
         if request.user.is_authenticated:
             # Staff see previews and admin messages: always a fresh page, never stored.
-            response = self.render_to_response(self.get_context_data(object=article))
             patch_cache_control(response, private=True, no_store=True)
-            return response
-        etag, last_modified = self.validators()
-        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-        response = not_modified or self.render_to_response(self.get_context_data(object=article))
-        response.headers["ETag"] = etag
-        response.headers["Last-Modified"] = http_date(last_modified)
-        # Browsers may keep the page but must ask again each time, so corrections show at once.
-        patch_cache_control(response, no_cache=True)
+        # Visitors without a session get the page, its ETag and its 304s from truffles/pagecache.py.
         return response
-
-    def validators(self):
-        """ETag and Last-Modified from everything on the page that staff can change, and the release.
-
-        Topics, risk factors and references have no timestamp of their own (renaming a topic does
-        not touch its articles), so their values are in the ETag; a deploy can change any template.
-        """
-        article = self.object
-        versions = [article, *self.related]
-        parts = [f"release:{settings.TRUFFLES_RELEASE}"]
-        parts += [f"article:{item.pk}:{item.updated_at.isoformat()}" for item in versions]
-        for rows in (article.topics.all(), article.risk_factors.all(), article.references.all()):
-            parts += [_row_version(row) for row in rows]
-        fingerprint = "\x1f".join(parts)
-        etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
-        last_modified = int(max(article.updated_at for article in versions).timestamp())
-        return etag, last_modified
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -119,8 +93,3 @@ class ArticleDetailView(DetailView):
         )
         return context
 
-
-def _row_version(row) -> str:
-    """Every stored value of a (prefetched) row: its version when it has no timestamp."""
-    values = [field.value_from_object(row) for field in row._meta.concrete_fields]
-    return f"{row._meta.label}:{values!r}"

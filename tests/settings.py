@@ -12,6 +12,8 @@ os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("TRUFFLES_REQUIRE_2FA", "false")
 # Tests create and empty databases: they connect as the owner (the app's own role is tested apart).
 os.environ.setdefault("TRUFFLES_DATABASE_ROLE", "owner")
+# Test changes never commit, so no NOTIFY arrives: pages ask for the version (one test turns it on).
+os.environ.setdefault("TRUFFLES_VERSION_LISTENER", "false")
 
 from truffles.settings import *  # noqa: E402,F403
 

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "truffles.compression.PublicPageGZipMiddleware",
+    # Before sessions and auth: a stored public page skips them (truffles/pagecache.py).
+    "truffles.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -156,6 +158,26 @@ STORAGES = {
 }
 # The deployed release (e.g. the commit): part of article pages' ETag, so a deploy refreshes what browsers kept.
 TRUFFLES_RELEASE = env.str("TRUFFLES_RELEASE", default="")
+# Whole public pages for visitors without a session, keyed by the content version (truffles/pagecache.py):
+# shared by every app server through Redis when REDIS_URL is set, else PostgreSQL's database cache,
+# with the most used pages also kept in each process's memory.
+REDIS_URL = env.str("REDIS_URL", default="")
+TRUFFLES_PAGE_CACHE = env.bool("TRUFFLES_PAGE_CACHE", default=True)
+TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES = env.int("TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES", default=200)
+# Each process learns new versions from PostgreSQL's NOTIFY (truffles/versions.py) instead of asking per request.
+TRUFFLES_VERSION_LISTENER = env.bool("TRUFFLES_VERSION_LISTENER", default=True)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "truffles_page_cache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+CACHES["pages"]["TIMEOUT"] = 24 * 3600
+CACHES["pages"]["KEY_PREFIX"] = "truffles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 

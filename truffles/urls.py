@@ -6,20 +6,21 @@ from django.urls import include, path
 
 from articles.sitemaps import ArticleSitemap, PageSitemap
 from truffles import views
+from truffles.pagecache import public_page
 
 admin.site.site_header = "Truffles Vein Specialists — staff"
 admin.site.site_title = "Truffles staff"
 admin.site.index_title = "Clinic administration"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", public_page(views.home), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.privacy, name="privacy"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon, name="favicon"),
     path(
         "sitemap.xml",
-        sitemap,
+        public_page(sitemap),
         {"sitemaps": {"pages": PageSitemap, "articles": ArticleSitemap}},
         name="django.contrib.sitemaps.views.sitemap",
     ),

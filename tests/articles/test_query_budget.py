@@ -11,6 +11,12 @@ SEARCH_QUERIES = 4
 DETAIL_QUERIES = 5
 
 
+@pytest.fixture(autouse=True)
+def rendered_every_time(settings):
+    """These budgets are for building a page; serving a stored one is budgeted in tests/truffles/test_page_cache.py."""
+    settings.TRUFFLES_PAGE_CACHE = False
+
+
 @pytest.fixture(params=[3, 300], ids=["3 articles", "300 articles"])
 def articles(request, many_articles):
     return many_articles(request.param)

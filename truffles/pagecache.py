@@ -1,0 +1,210 @@
+"""Whole public pages for visitors without a session, built once per content version.
+
+A page marked with `public_page` is answered, for a GET without a session or messages cookie, from
+the version of the content in the database (one query) and a cache keyed by that version:
+- a browser's `If-None-Match` that matches gets a 304 right away (the ETag is the version);
+- otherwise the stored page is sent: from this process's memory, else from the shared cache
+  (`CACHES["pages"]`: Redis with REDIS_URL, PostgreSQL's database cache without), else it is
+  rendered and stored in both.
+Staff changes bump the version in their own transaction (database triggers, articles migration
+0007), and an article scheduled for later changes the key when its time comes, so nothing is served
+stale. Because the key holds the version, a copy kept in memory can never be out of date either.
+
+The middleware sits outside the session, auth and staff middleware: a hit skips them all. The CSP
+middleware stays outside it, so each response still gets its own nonce (swapped into the stored page).
+"""
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+from truffles import versions
+from truffles.models import Version
+
+# Stands for the CSP nonce in a stored page; each response gets its own in its place.
+NONCE_PLACEHOLDER = b"truffles-csp-nonce-placeholder"
+# Headers that belong to one response, never to a stored page.
+UNSTORED_HEADERS = {"set-cookie", "date", "etag", "last-modified", "cache-control"}
+
+CONTENT_STATE_SQL = "SELECT number, changed_at, scheduled FROM truffles_version WHERE name = 'content'"
+
+
+def public_page(view):
+    """Mark a view whose page is the same for every visitor without a session."""
+
+    def public_view(request, *args, **kwargs):
+        return view(request, *args, **kwargs)
+
+    public_view.public_page = True
+    public_view.__name__ = getattr(view, "__name__", type(view).__name__)
+    public_view.__doc__ = view.__doc__
+    return public_view
+
+
+def content_state(now):
+    """(version, last change) from memory (truffles/versions.py) or one primary-key lookup; None
+    before the first version.
+
+    A scheduled publication that has come counts as a change: it is in the version, and its time
+    is the last change.
+    """
+    row = versions.known(Version.CONTENT)
+    if row is None:
+        row = _content_row()
+    if not row:
+        return None
+    number, changed_at, scheduled = row
+    come = [moment for moment in scheduled if moment <= now]
+    if come:
+        return f"{number}.{len(come)}", max(changed_at, come[-1])
+    return str(number), changed_at
+
+
+def _content_row():
+    """The version row, asked for. With CONN_HEALTH_CHECKS Django would first send `SELECT 1` on a
+    reused connection: a second round trip on a path that needs one. This query is the health check
+    instead: if the server dropped the connection (a restart, an idle timeout), it is closed and the
+    query runs once more on a new one.
+    """
+    if connection.connection is None or connection.health_check_done or connection.in_atomic_block:
+        return _fetch_content_row()
+    connection.health_check_done = True
+    try:
+        return _fetch_content_row()
+    except (OperationalError, InterfaceError):
+        connection.close()
+    return _fetch_content_row()
+
+
+def _fetch_content_row():
+    with connection.cursor() as cursor:
+        cursor.execute(CONTENT_STATE_SQL)
+        return cursor.fetchone()
+
+
+class LocalCache:
+    """The most recently used answers of this process, by a key that holds the version they were built under."""
+
+    def __init__(self, max_entries):
+        self.max_entries = max_entries
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def set(self, key, entry):
+        if self.max_entries <= 0:
+            return
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
+
+class PublicPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.local = LocalCache(settings.TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES)
+
+    def __call__(self, request):
+        if not (settings.TRUFFLES_PAGE_CACHE and self.applies(request)):
+            return self.get_response(request)
+        state = content_state(timezone.now())
+        if state is None:
+            return self.get_response(request)
+        number, last_modified = state
+        host_and_path = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        fingerprint = f"{settings.TRUFFLES_RELEASE}\x1f{number}\x1f{host_and_path}"
+        digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+        etag = f'"{digest}"'
+        last_modified = int(last_modified.timestamp())
+
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if response is None:
+            key = f"page:{digest}"
+            page = self.local.get(key)
+            if page is None and (page := caches["pages"].get(key)) is not None:
+                self.local.set(key, page)
+            if page is None:
+                response = self.get_response(request)
+                if not self.storable(response):
+                    return response
+                page = self.store(key, request, response)
+            else:
+                response = self.build(request, page)
+        response.headers["ETag"] = etag
+        response.headers["Last-Modified"] = http_date(last_modified)
+        # Browsers may keep the page but must ask again each time, so corrections show at once.
+        patch_cache_control(response, no_cache=True)
+        return response
+
+    @staticmethod
+    def applies(request):
+        if request.method != "GET":
+            return False
+        cookies = request.COOKIES
+        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+            return False
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return getattr(match.func, "public_page", False)
+
+    @staticmethod
+    def storable(response):
+        cache_control = response.get("Cache-Control", "")
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "private" not in cache_control
+            and "no-store" not in cache_control
+        )
+
+    def store(self, key, request, response):
+        body = response.content
+        nonce = getattr(request, "_csp_nonce", None)
+        if nonce:
+            body = body.replace(str(nonce).encode(), NONCE_PLACEHOLDER)
+        # No session existed, so the page is the same whatever cookies come: no Vary: Cookie.
+        self.drop_cookie_from_vary(response)
+        headers = [(name, value) for name, value in response.headers.items() if name.lower() not in UNSTORED_HEADERS]
+        page = (response.status_code, headers, body)
+        self.local.set(key, page)
+        caches["pages"].set(key, page)
+        return page
+
+    @staticmethod
+    def build(request, page):
+        status, headers, body = page
+        if NONCE_PLACEHOLDER in body:
+            body = body.replace(NONCE_PLACEHOLDER, str(request._csp_nonce).encode())
+        response = HttpResponse(body, status=status)
+        for name, value in headers:
+            response.headers[name] = value
+        return response
+
+    @staticmethod
+    def drop_cookie_from_vary(response):
+        vary = [field.strip() for field in response.get("Vary", "").split(",") if field.strip()]
+        kept = [field for field in vary if field.lower() != "cookie"]
+        if kept:
+            response.headers["Vary"] = ", ".join(kept)
+        elif "Vary" in response:
+            del response.headers["Vary"]
