@@ -2,6 +2,8 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 PORT ?= 8000
+# Test processes: one per core of the 2-core machines we run on; the suite waits on PostgreSQL and Chromium.
+TEST_WORKERS ?= 2
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -69,7 +71,7 @@ worker: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py worker --no-reload
 
 test: setup chromium load-tools
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # Production settings on loopback: plain HTTP, so the HTTPS-only switches are turned off here only.
 serve: setup
