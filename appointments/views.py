@@ -65,10 +65,18 @@ def _details_url(slot, visit_type, source="", reschedule=""):
 @require_GET
 def request_start(request):
     """Choose a visit type, optionally a specialist, and a free time a week at a time."""
-    data = request.GET.copy()
+    form = SlotSearchForm(_search_values(request.GET))
+    context = {"form": form, "days": [], "reschedule": _slug_or_blank(request.GET.get("reschedule", ""))}
+    if form.is_valid():
+        context.update(_week_of_times(request, form.cleaned_data, context["reschedule"]))
+    return render(request, "appointments/request_start.html", context)
+
+
+def _search_values(params):
+    """The query string as the search form takes it; a mangled week or article link counts as absent."""
+    data = params.copy()
     if "from" in data and "source" not in data:
         data["source"] = data["from"]
-    # A mangled week or article link should not hide the calendar: treat it as absent.
     data["source"] = _slug_or_blank(data.get("source", ""))
     try:
         date.fromisoformat(data.get("week", ""))
@@ -78,37 +86,36 @@ def request_start(request):
         first = VisitType.objects.filter(bookable_online=True).first()
         if first:
             data["visit_type"] = first.slug
-    form = SlotSearchForm(data)
-    context = {"form": form, "days": [], "reschedule": _slug_or_blank(request.GET.get("reschedule", ""))}
-    if form.is_valid():
-        visit_type = form.cleaned_data["visit_type"]
-        provider = form.cleaned_data["provider"]
-        today = timezone.localdate()
-        last_day = today + timedelta(days=settings.BOOKING["HORIZON_DAYS"])
-        week = min(max(form.cleaned_data["week"] or today, today), last_day)
-        slots = availability.cached_slots(visit_type, week, 7, provider=provider)
-        closed = availability.closed_days(visit_type, week, 7, provider=provider)
-        source = form.cleaned_data["source"]
-        days = _group_by_day(slots, week, visit_type, source, context["reschedule"], provider is None)
-        for day in days:
-            day["url"] = _week_url(request, week, day["date"])
-            day["note"] = _day_note(day, closed)
-            day["short"] = f"{len(day['slots'])} free" if day["slots"] else day["note"].split(" ", 1)[0].rstrip(":")
-        chosen = _chosen_day(request.GET.get("day", ""), days)
-        context.update(
-            visit_type=visit_type,
-            provider=provider,
-            week=week,
-            week_end=week + timedelta(days=6),
-            days=days,
-            day=chosen,
-            morning=[slot for slot in chosen["slots"] if slot["start"].hour < 12],
-            afternoon=[slot for slot in chosen["slots"] if slot["start"].hour >= 12],
-            previous_week=_week_url(request, week - timedelta(days=7)) if week > today else None,
-            next_week=_week_url(request, week + timedelta(days=7)) if week + timedelta(days=7) <= last_day else None,
-            source_article=_source_article(source),
-        )
-    return render(request, "appointments/request_start.html", context)
+    return data
+
+
+def _week_of_times(request, cleaned, reschedule):
+    """The week's day strip and the chosen day's free times, grouped morning and afternoon."""
+    visit_type, provider, source = cleaned["visit_type"], cleaned["provider"], cleaned["source"]
+    today = timezone.localdate()
+    last_day = today + timedelta(days=settings.BOOKING["HORIZON_DAYS"])
+    week = min(max(cleaned["week"] or today, today), last_day)
+    slots = availability.cached_slots(visit_type, week, 7, provider=provider)
+    closed = availability.closed_days(visit_type, week, 7, provider=provider)
+    days = _group_by_day(slots, week, visit_type, source, reschedule, provider is None)
+    for day in days:
+        day["url"] = _week_url(request, week, day["date"])
+        day["note"] = _day_note(day, closed)
+        day["short"] = f"{len(day['slots'])} free" if day["slots"] else day["note"].split(" ", 1)[0].rstrip(":")
+    chosen = _chosen_day(request.GET.get("day", ""), days)
+    return {
+        "visit_type": visit_type,
+        "provider": provider,
+        "week": week,
+        "week_end": week + timedelta(days=6),
+        "days": days,
+        "day": chosen,
+        "morning": [slot for slot in chosen["slots"] if slot["start"].hour < 12],
+        "afternoon": [slot for slot in chosen["slots"] if slot["start"].hour >= 12],
+        "previous_week": _week_url(request, week - timedelta(days=7)) if week > today else None,
+        "next_week": _week_url(request, week + timedelta(days=7)) if week + timedelta(days=7) <= last_day else None,
+        "source_article": _source_article(source),
+    }
 
 
 def _week_url(request, week, day=None):

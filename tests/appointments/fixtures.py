@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from appointments.availability import Slot
 from appointments.models import Appointment, Location, Provider, VisitType, WorkingHours
 from articles.models import RiskFactor
 from articles.risk_factors import ensure_defaults
@@ -35,6 +36,11 @@ def next_weekday(start: date, weekday: int = 0) -> date:
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=CLINIC_ZONE)
+
+
+def slot_key(provider, start: datetime) -> str:
+    """The key a page posts for this provider's slot, as availability.Slot spells it."""
+    return Slot(provider.pk if hasattr(provider, "pk") else provider, "", 0, start, start).key
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from appointments.admin import AppointmentPaginator
 from appointments.models import Appointment, Provider
 from audit.models import AuditEntry
 from staff.roles import FRONT_DESK
-from tests.appointments.fixtures import PATIENT, local
+from tests.appointments.fixtures import PATIENT, local, slot_key
 
 CHANGELIST = reverse("admin:appointments_appointment_changelist")
 HEADER_COUNT = (
@@ -221,7 +221,7 @@ def test_staff_book_a_caller_into_a_free_time(admin_client, clinic, booking_day,
     query = {"visit_type": clinic["staff_only"].pk, "provider": clinic["marsh"].pk, "date": booking_day.isoformat()}
     page = admin_client.get(url, query).content.decode()
     assert "9:00 AM</span> <span class=\"slot-provider\">Dr. Elena Marsh" in page
-    query["slot"] = f"{clinic['marsh'].pk}@{local(booking_day, 9).isoformat()}"
+    query["slot"] = slot_key(clinic['marsh'], local(booking_day, 9))
     data = {
         "first_name": "Phone", "last_name": "Caller", "date_of_birth": "1960-01-01", "email": "c@example.com",
         "phone": "(201) 555-0100", "preferred_contact": "phone", "is_new_patient": "false", "consent": "on",
@@ -244,7 +244,7 @@ def test_staff_move_an_appointment_under_the_same_guarantee(admin_client, make_a
     page = admin_client.get(url).content.decode()
     assert "11:00 with Dr. Elena Marsh" not in page  # taken
     new_start = appointment.starts_at + timedelta(hours=4, minutes=30)  # 13:30
-    response = admin_client.post(url, {"slot": f"{clinic['marsh'].pk}@{timezone.localtime(new_start).isoformat()}"})
+    response = admin_client.post(url, {"slot": slot_key(clinic['marsh'], timezone.localtime(new_start))})
     assert response.status_code == HTTPStatus.FOUND
     appointment.refresh_from_db()
     assert timezone.localtime(appointment.starts_at).hour == 13

@@ -11,7 +11,7 @@ from django.utils import timezone
 from appointments.models import Appointment
 from audit.models import AuditEntry
 from staff.roles import CLINICIAN, CONTENT_EDITOR, FRONT_DESK
-from tests.appointments.fixtures import local
+from tests.appointments.fixtures import local, slot_key
 
 CHANGELIST = reverse("admin:appointments_appointment_changelist")
 BOOK = reverse("admin:appointments_appointment_book")
@@ -187,7 +187,7 @@ def test_erased_visits_are_never_found(desk, make_appointment):
 
 def test_a_returning_patient_prefills_the_booking_form(desk, make_appointment, clinic, booking_day):
     earlier = visit(make_appointment, -24 * 30, status=Appointment.Status.COMPLETED)
-    slot = f"{clinic['marsh'].pk}@{local(booking_day, 9).isoformat()}"
+    slot = slot_key(clinic['marsh'], local(booking_day, 9))
     query = {"patient": earlier.pk, "visit_type": clinic["vein"].pk, "provider": clinic["marsh"].pk,
              "date": booking_day.isoformat(), "slot": slot}
     response = desk.get(BOOK, query)

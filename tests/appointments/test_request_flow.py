@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, SubmissionAttempt, manage_token_digest
-from tests.appointments.fixtures import local, token_of
+from tests.appointments.fixtures import local, slot_key, token_of
 from tests.appointments.mail_fixtures import run_queued_tasks
 
 DETAILS = "/appointments/request/details/"
@@ -188,7 +188,7 @@ def test_a_taken_slot_offers_alternatives_and_keeps_the_typed_details(client, op
 
 def test_choosing_an_alternative_books_it_with_the_same_details(client, clinic, open_slot, slot_post):
     client.post(DETAILS, slot_post(open_slot, email="first@example.com"))
-    alternative = f"{clinic['okafor'].pk}@{open_slot['start'].isoformat()}"
+    alternative = slot_key(clinic['okafor'], open_slot['start'])
     response = client.post(DETAILS, slot_post(open_slot, first_name="Second", alternative=alternative))
     assert response.status_code == HTTPStatus.FOUND
     second = Appointment.objects.get(first_name="Second")

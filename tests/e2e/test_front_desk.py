@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from appointments.models import Appointment
 from staff.roles import FRONT_DESK
-from tests.appointments.fixtures import local
+from tests.appointments.fixtures import local, slot_key
 from tests.conftest import tab_to
 from tests.staff.fixtures import PASSWORD, current_code
 
@@ -98,7 +98,7 @@ def test_move_booking_and_decline_pages_are_accessible(
     assert page.get_by_role("radio").count() > 0  # the free times to move to
     axe(page)
 
-    slot = f"{clinic['marsh'].pk}@{local(booking_day, 9).isoformat()}"
+    slot = slot_key(clinic['marsh'], local(booking_day, 9))
     query = {"visit_type": clinic["vein"].pk, "provider": clinic["marsh"].pk, "date": booking_day.isoformat(),
              "slot": slot}
     page.goto(f"/admin/appointments/appointment/book/?{urlencode(query)}")

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from http import HTTPStatus
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.utils import timezone
 from appointments.models import Appointment
 from audit.models import AuditEntry
 from staff.roles import CLINIC_MANAGER, CLINICIAN, CONTENT_EDITOR, FRONT_DESK
-from tests.appointments.fixtures import local, next_weekday
+from tests.appointments.fixtures import local, next_weekday, slot_key
 
 ROLES = [FRONT_DESK, CLINICIAN, CONTENT_EDITOR, CLINIC_MANAGER]
 CHANGELIST = reverse("admin:appointments_appointment_changelist")
@@ -72,13 +73,13 @@ def use(page, client, appointment):
         new_start = local(day, 13, 30)
         client.post(
             reverse("admin:appointments_appointment_move", args=[pk]) + f"?date={day.isoformat()}",
-            {"slot": f"{appointment.provider_id}@{new_start.isoformat()}"},
+            {"slot": slot_key(appointment.provider_id, new_start)},
         )
         return Appointment.objects.get(pk=pk).starts_at == new_start
     if page == "book":
         day = free_day()
         query = (f"?visit_type={appointment.visit_type_id}&provider={appointment.provider_id}&date={day.isoformat()}"
-                 f"&slot={appointment.provider_id}@{local(day, 9).isoformat().replace('+', '%2B')}")
+                 "&slot=" + quote(slot_key(appointment.provider_id, local(day, 9))))
         client.post(reverse("admin:appointments_appointment_book") + query, {
             "first_name": "Phone", "last_name": "Caller", "date_of_birth": "1960-01-01", "email": "c@example.com",
             "phone": "(201) 555-0100", "preferred_contact": "phone", "is_new_patient": "false", "consent": "on",
