@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,8 @@ def production_env(**extra) -> dict:
         DJANGO_SECURE_COOKIES="false",
         DJANGO_HSTS_SECONDS="0",
         PYTHONUNBUFFERED="1",
+        # The session's collected, hashed static files (tests/conftest.py): a fresh clone has none under var/.
+        DJANGO_STATIC_ROOT=str(settings.STATIC_ROOT),
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(extra)

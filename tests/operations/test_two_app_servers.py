@@ -3,6 +3,7 @@
 import http.cookiejar
 import re
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -83,15 +84,20 @@ def test_patients_racing_through_two_app_servers_get_one_appointment(clinic, boo
     env = production_env(TRUFFLES_RATE_PER_ADDRESS_PER_HOUR="1000")
     ports = [free_port(), free_port()]
     servers = [f"http://127.0.0.1:{port}" for port in ports]
-    first = start_granian(ports[0], env, tmp_path / "first.log")
-    with running(first), running(start_granian(ports[1], env, tmp_path / "second.log")):
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    with running(start_granian(ports[0], env, logs[0])), running(start_granian(ports[1], env, logs[1])):
         for site in servers:
             wait_until_answers(site + "/healthz", 60)
         rounds = []
-        for hour in (9, 10, 11):
-            slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, hour)}
-            rounds.append(race(servers, slot, patient_form))
-            assert Appointment.objects.filter(starts_at=slot["start"]).count() == 1
+        try:
+            for hour in (9, 10, 11):
+                slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, hour)}
+                rounds.append(race(servers, slot, patient_form))
+                assert Appointment.objects.filter(starts_at=slot["start"]).count() == 1
+        except (AssertionError, urllib.error.HTTPError):
+            for log in logs:  # what the servers said, to tell a 500's cause from a race
+                print(f"--- {log.name}\n" + log.read_text(errors="replace")[-4000:])
+            raise
 
     print(f"\noutcomes per round (302 booked, 409 taken): {[dict(outcome) for outcome in rounds]}")
     for outcome in rounds:
