@@ -16,6 +16,8 @@ def setup_django():
     os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("TRUFFLES_REQUIRE_2FA", "false")
+    # Benchmarks create and fill their own databases: they connect as the owner, not the site's role.
+    os.environ.setdefault("TRUFFLES_DATABASE_ROLE", "owner")
     os.environ["DJANGO_SETTINGS_MODULE"] = "truffles.settings"
     import django
     from django.core.management import call_command

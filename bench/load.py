@@ -139,7 +139,7 @@ def populate(articles_total, appointments_total):
                 status=statuses[index % len(statuses)], first_name="Load", last_name=f"Patient{index}",
                 date_of_birth=dt.date(1970, 1, 1), email=f"past{index}@example.com", phone="+12015550123",
                 reasons=["rls"], consent_version="bench", consented_at=start,
-                reference=f"TVS-L{index:06d}", manage_token=f"load-{index}",
+                reference=f"TVS-L{index:06d}", manage_token_hash=f"load-{index}",
             )
         )  # fmt: skip
         if len(batch) == 5000:
@@ -217,7 +217,8 @@ def app_env(database_url, **extra):
         TRUFFLES_REQUIRE_2FA="false", TRUFFLES_HORIZON_DAYS="365",
         # The POST row books hundreds of times from one address: the anti-abuse limits are raised for it.
         TRUFFLES_RATE_PER_ADDRESS_PER_HOUR="10000000", TRUFFLES_RATE_PER_EMAIL_PER_DAY="10000000",
-        TRUFFLES_MAX_OPEN_REQUESTS_PER_PATIENT="10000000", PYTHONPATH=str(BASE_DIR),
+        TRUFFLES_MAX_OPEN_REQUESTS_PER_PATIENT="10000000", TRUFFLES_MAX_OPEN_ONLINE_REQUESTS_PER_DAY="10000000",
+        PYTHONPATH=str(BASE_DIR),
         # As behind deploy/nginx.conf: the client address is the hop the proxy adds (the POST row sets it).
         DJANGO_TRUSTED_PROXY_COUNT="1",
     )  # fmt: skip
@@ -400,10 +401,12 @@ def main():
     from django.conf import settings
     from django.core.management import call_command
 
+    from truffles.database import url_for
+
     use_bench_database("load")
     call_command("load_demo", verbosity=0)
     db = settings.DATABASES["default"]
-    database_url = f"postgresql://{db['USER']}:{db.get('PASSWORD', '')}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    database_url = url_for(db)
 
     workdir = Path(tempfile.mkdtemp(prefix="truffles-load-"))
     servers = Servers(workdir)

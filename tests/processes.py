@@ -21,6 +21,8 @@ import psutil
 from django.conf import settings
 from django.db import connection
 
+from truffles.database import url_for
+
 ROOT = Path(__file__).resolve().parent.parent
 GRANIAN = str(Path(sys.executable).with_name("granian"))
 # The flags `make serve` and deploy/truffles-web.service give granian.
@@ -35,12 +37,7 @@ def free_port() -> int:
 
 def database_url(settings_dict=None) -> str:
     """A URL for the database this test uses, for processes of their own."""
-    db = settings_dict or connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    host = db.get("HOST") or db.get("OPTIONS", {}).get("host") or "localhost"
-    if host.startswith("/"):  # the embedded server's socket directory
-        return f"postgresql://{auth}@/{db['NAME']}?host={host}"
-    return f"postgresql://{auth}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+    return url_for(settings_dict or connection.settings_dict)
 
 
 def production_env(**extra) -> dict:

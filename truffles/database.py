@@ -117,3 +117,12 @@ def log_no_statements_as_superuser(sender, connection, **kwargs) -> None:
     if connection.vendor == "postgresql" and connection.connection.get_parameter_status("is_superuser") == "on":
         with connection.cursor() as cursor:
             cursor.execute("SET log_min_error_statement = 'panic'")
+
+
+def url_for(settings_dict) -> str:
+    """A DATABASE_URL for these connection settings, to hand to processes of our own (tests, benchmarks)."""
+    auth = settings_dict["USER"] + (f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else "")
+    host = settings_dict.get("HOST") or settings_dict.get("OPTIONS", {}).get("host") or "localhost"
+    if host.startswith("/"):  # the embedded server's socket directory
+        return f"postgresql://{auth}@/{settings_dict['NAME']}?host={host}"
+    return f"postgresql://{auth}@{host}:{settings_dict.get('PORT') or 5432}/{settings_dict['NAME']}"
