@@ -291,8 +291,8 @@ def post_script(workdir, base, slots, csrf_cookie, csrf_token, threads):
     """A Lua script that books a distinct slot with each request, as a browser submits the form."""
     entries = ",\n".join(f'"{slot}"' for slot in slots)
     fields = (
-        "first_name=Load&last_name=Patient&date_of_birth=1971-04-23&phone=%28201%29+555-0123"
-        "&preferred_contact=phone&is_new_patient=true&reasons=rls&rls_urge_to_move=on&urgent_one_leg=no"
+        "first_name=Load&last_name=Patient&date_of_birth_month=04&date_of_birth_day=23&date_of_birth_year=1971"
+        "&phone=%28201%29+555-0123&reasons=rls&rls_urge_to_move=on&urgent_one_leg=no"
         "&urgent_breathing=no&consent=on&website=&csrfmiddlewaretoken=" + csrf_token
     )
     script = workdir / "post.lua"
