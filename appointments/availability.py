@@ -241,7 +241,7 @@ def _busy(provider_ids, start, end, ignore=None) -> dict:
 
     busy = {}
     for pid, starts_at, until in (
-        Appointment.objects.active()
+        Appointment.objects.holding_time()
         .overlapping(start, end)
         .filter(provider_id__in=provider_ids)
         .exclude(pk=ignore)

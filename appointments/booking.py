@@ -12,13 +12,18 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from appointments import availability, messages, protection
-from appointments.models import Appointment, Message, WorkingHours
+from appointments.models import Appointment, EmailCheck, Message, WorkingHours, submission_token_digest
 
 Status = Appointment.Status
 NO_DOUBLE_BOOKING = "appointment_no_double_booking"
 TAKEN = "That time was just taken. Choose another."
+WRONG_CODE = "That code is not right. Check the latest email from us and type its 6 digits."
+CODE_EXPIRED = "This code has expired and the time was released. Please choose a time again."
+NO_MORE_CODES = "We have sent all the codes we can for this request. Check your spam folder, or call us."
+ALREADY_BOOKED = "You already have upcoming visits with us. Please call us to arrange another."
 # How far from now a chosen time may be; beyond it nothing is bookable (and dates overflow).
 CHOICE_WINDOW = timedelta(days=366)
 
@@ -93,42 +98,159 @@ def nearest_alternatives(slot: SlotChoice, count=5, policy=None):
     return sorted(slots[:count], key=lambda s: s.start)
 
 
-def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_token,
+def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_token, browser: str,
                    source_article=None) -> Outcome:
-    """A patient's request from the website: anti-abuse limits, consent, then the slot is held.
+    """A patient's request from the website: the limits, then the time is held and a code is emailed.
 
-    A resubmitted form (same submission_token) returns the appointment it created the first time.
+    Every request that passes the limits gets the same answer whatever the email's history: nothing
+    here reads earlier visits (`prove_email` does, once the mailbox owner has entered the code). A
+    resubmitted form (same submission token) returns its appointment only to the browser that made
+    it (`browser`: the secret of that browser's cookie); to anyone else, an empty Outcome.
     """
-    existing = Appointment.objects.filter(submission_token=submission_token).first()
-    if existing:
-        return Outcome(existing)
+    request_keys = protection.keys(address, answers["email"])
+    token_hash = submission_token_digest(submission_token)
+    release_expired_holds()  # lazily too: an abandoned hold must not keep a time the worker has not freed yet
+    now = timezone.now()
     details = {
-        # The form no longer asks: a patient we have seen before has an earlier visit on record.
-        "is_new_patient": not Appointment.objects.filter(
-            email__iexact=answers["email"], date_of_birth=answers["date_of_birth"]
-        ).exists(),
         **answers,
+        "status": Status.HELD,
         "consent_version": settings.BOOKING["PRIVACY_NOTICE_VERSION"],
-        "consented_at": timezone.now(),
+        "consented_at": now,
         "source_article": source_article,
-        "submission_token": submission_token,
+        "submission_token_hash": token_hash,
     }
     try:
         with transaction.atomic():
-            # The anti-abuse locks (per address, per email) are held until the request is stored,
-            # so simultaneous submissions cannot slip past the cap on open requests.
-            refusal = protection.refusal(address, answers["email"], answers["date_of_birth"])
+            # The limits' locks are held until the hold is stored, so a burst cannot slip past them.
+            refusal = protection.refusal(request_keys)
             if refusal:
                 return Outcome(error=refusal)
+            existing = Appointment.objects.filter(submission_token_hash=token_hash).first()
+            if existing:
+                return _replayed(existing, browser)
             outcome = _hold(slot, details, availability.Policy.for_patients())
             if outcome.created:
-                messages.announce(outcome.appointment, Message.Kind.RECEIVED)
+                check = EmailCheck.objects.create(
+                    appointment=outcome.appointment, browser_hash=browser_digest(browser),
+                    network_key=request_keys["network"], domain_key=request_keys["domain"],
+                    mailbox_key=request_keys["mailbox"], created_at=now,
+                    expires_at=now + timedelta(minutes=settings.BOOKING["HOLD_MINUTES"]),
+                )  # fmt: skip
+                _send_code(check)
             return outcome
     except IntegrityError:
-        existing = Appointment.objects.filter(submission_token=submission_token).first()
+        existing = Appointment.objects.filter(submission_token_hash=token_hash).first()
         if existing is None:
             raise
+        return _replayed(existing, browser)
+
+
+def browser_digest(browser: str) -> str:
+    """What the database keeps of the browser's cookie secret; "" when the browser sent none."""
+    if not browser:
+        return ""
+    return salted_hmac("truffles.appointments.request-browser", browser, algorithm="sha256").hexdigest()
+
+
+def _replayed(existing: Appointment, browser: str) -> Outcome:
+    """A form sent again: its own browser finds its request; a copied token opens nothing, changes nothing."""
+    check = EmailCheck.objects.filter(appointment=existing).first()
+    if check and browser and constant_time_compare(check.browser_hash, browser_digest(browser)):
         return Outcome(existing)
+    return Outcome()
+
+
+def _send_code(check: EmailCheck) -> bool:
+    """A new code for the request (earlier ones stop working), emailed unless its mailbox had its day's share."""
+    if check.codes_sent >= settings.BOOKING["CODE_EMAILS_PER_REQUEST"]:
+        return False
+    check.codes_sent += 1
+    check.save(update_fields=["codes_sent"])
+    if protection.may_email_code(check.mailbox_key):
+        messages.send_email_code(check)
+    return True
+
+
+def prove_email(appointment: Appointment, typed_code: str) -> Outcome:
+    """The patient entered the emailed code: only now is the request linked to the patient's earlier visits.
+
+    A right code makes the hold a request for staff (or, past the per-patient cap, releases it and
+    asks the patient to call). Too many wrong codes, or too late, and the time is released.
+    """
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+        check = EmailCheck.objects.filter(appointment=locked).first() if locked else None
+        if check is None or locked.status != Status.HELD:
+            return Outcome(locked) if check and check.proven_at else Outcome(error=CODE_EXPIRED)
+        if check.expires_at <= timezone.now():
+            _release([locked.pk])
+            return Outcome(error=CODE_EXPIRED)
+        if not check.matches(typed_code):
+            check.wrong_tries += 1
+            check.save(update_fields=["wrong_tries"])
+            if check.wrong_tries >= settings.BOOKING["WRONG_CODES_PER_REQUEST"]:
+                _release([locked.pk])
+                return Outcome(error=CODE_EXPIRED)
+            return Outcome(error=WRONG_CODE)
+        check.proven_at = timezone.now()
+        check.save(update_fields=["proven_at"])
+        return _link_to_patient(locked)
+
+
+def _link_to_patient(held: Appointment) -> Outcome:
+    """A proved request joins the patient's record: returning or new, and within the cap on open visits."""
+    mailbox = protection.normalised_email(held.email)
+    upcoming = Appointment.objects.active().filter(date_of_birth=held.date_of_birth, starts_at__gte=timezone.now())
+    if sum(protection.normalised_email(email) == mailbox for email in upcoming.values_list("email", flat=True)) >= (
+        settings.BOOKING["MAX_OPEN_REQUESTS_PER_PATIENT"]
+    ):
+        held.status, held.status_reason = Status.CANCELLED, ALREADY_BOOKED
+        held.save(update_fields=["status", "status_reason", "updated_at"])
+        return Outcome(held, error=ALREADY_BOOKED)
+    earlier = Appointment.objects.of_patient(held.email, held.date_of_birth).exclude(pk=held.pk)
+    held.is_new_patient = not earlier.exists()
+    held.status = Status.REQUESTED
+    held.save(update_fields=["status", "is_new_patient", "updated_at"])
+    messages.announce(held, Message.Kind.RECEIVED)
+    return Outcome(held)
+
+
+def resend_code(appointment: Appointment) -> Outcome:
+    """Another code for a request still waiting for one; the hold keeps its original end."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().filter(pk=appointment.pk, status=Status.HELD).first()
+        check = EmailCheck.objects.unproven().filter(appointment=locked).first() if locked else None
+        if check is None:
+            return Outcome(error=CODE_EXPIRED)
+        if not _send_code(check):
+            return Outcome(locked, error=NO_MORE_CODES)
+        return Outcome(locked)
+
+
+def release_hold(appointment: Appointment) -> None:
+    """The patient starts again (a mistyped address): the time and the typed details go at once."""
+    with transaction.atomic():
+        _release(Appointment.objects.filter(pk=appointment.pk, status=Status.HELD).values_list("pk", flat=True))
+
+
+def release_expired_holds() -> int:
+    """Free the times whose code was never entered (the worker calls this every minute; requests, lazily)."""
+    with transaction.atomic():
+        expired = list(
+            Appointment.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=EmailCheck.objects.expired().values("appointment_id")[:500])
+            .values_list("pk", flat=True)
+        )
+        return _release(expired)
+
+
+def _release(ids) -> int:
+    """Unproven requests end cancelled and erased: details nobody proved are not kept."""
+    ids = list(ids)
+    if ids:
+        Appointment.objects.filter(pk__in=ids).update(status=Status.CANCELLED, updated_at=timezone.now())
+        Appointment.objects.filter(pk__in=ids).erase_patient_details()
+    return len(ids)
 
 
 def book_by_phone(slot: SlotChoice, answers: dict) -> Outcome:

@@ -259,3 +259,21 @@ class AppointmentRequestForm(forms.ModelForm):
                     "guardian_name", "Patients under 18 need a parent or guardian: enter their full name."
                 )
         return cleaned
+
+
+class EmailCodeForm(forms.Form):
+    """The 6-digit code from the email; pasted with spaces or a dash, it still counts."""
+
+    code = forms.CharField(
+        label="Code from the email",
+        max_length=20,
+        error_messages={"required": "Enter the 6-digit code from the email."},
+        # The template writes the input out (autocomplete="one-time-code", inputmode="numeric").
+        widget=forms.TextInput({"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self):
+        digits = "".join(ch for ch in self.cleaned_data["code"] if ch.isascii() and ch.isdigit())
+        if len(digits) != 6:
+            raise forms.ValidationError("The code has 6 digits, like 123456. Check the latest email from us.")
+        return digits

@@ -59,6 +59,7 @@ SUBJECTS = {
     Kind.MOVED: "Your visit has moved to {when}",
     Kind.REMINDER: "Reminder: your visit {when}",
     Kind.CLINIC_NOTICE: "New online request {reference}",
+    Kind.EMAIL_CODE: "Your code to send your request",
 }
 LONGEST_WAIT = timedelta(hours=6)
 
@@ -95,6 +96,15 @@ def announce(appointment: Appointment, event) -> list[Message]:
                 _enqueue(message)
                 created.append(message)
     return created
+
+
+def send_email_code(check) -> Message:
+    """Queue the email with the request's latest code (the number of codes sent is its sequence)."""
+    message = Message.objects.create(
+        appointment_id=check.appointment_id, kind=Kind.EMAIL_CODE, sequence=check.codes_sent
+    )
+    _enqueue(message)
+    return message
 
 
 def _enqueue(message: Message) -> None:
@@ -191,6 +201,8 @@ def obsolete(message: Message) -> str:
     appointment = message.appointment
     if appointment.erased_at:
         return "Not sent: the patient's details were erased."
+    if message.kind == Kind.EMAIL_CODE:
+        return _obsolete_code(message)
     if message.kind not in (Kind.CONFIRMED, Kind.MOVED, Kind.REMINDER):
         return ""
     if message.kind in (Kind.CONFIRMED, Kind.REMINDER) and appointment.status != Appointment.Status.CONFIRMED:
@@ -201,6 +213,15 @@ def obsolete(message: Message) -> str:
         return "Not sent: the visit moved since; the message for the new time goes instead."
     if message.kind == Kind.REMINDER and appointment.starts_at <= timezone.now():
         return "Not sent: the visit had begun."
+    return ""
+
+
+def _obsolete_code(message: Message) -> str:
+    check = message.appointment.email_check
+    if message.appointment.status != Appointment.Status.HELD or check.expires_at <= timezone.now():
+        return "Not sent: the code was entered or has expired."
+    if message.sequence != check.codes_sent:
+        return "Not sent: a newer code was asked for."
     return ""
 
 
@@ -235,6 +256,9 @@ def render(message: Message) -> EmailMultiAlternatives:
         "admin_url": site_url(reverse("admin:appointments_appointment_change", args=[appointment.pk])),
         "reason": appointment.status_reason if message.kind in (Kind.DECLINED, Kind.CANCELLED) else "",
     }
+    if message.kind == Kind.EMAIL_CODE:
+        check = appointment.email_check
+        context.update(code=check.code(message.sequence), expires=timezone.localtime(check.expires_at))
     subject = SUBJECTS[message.kind].format(reference=appointment.reference, when=when, day=day)
     template = f"emails/{message.kind}"
     recipient = appointment.email if message.to_patient else settings.TRUFFLES_MESSAGES["CLINIC_INBOX"]

@@ -1,6 +1,5 @@
 import base64
 import hashlib
-import hmac
 import secrets
 from datetime import date, datetime, time, timedelta
 
@@ -13,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import smart_split, unescape_string_literal
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -28,10 +28,15 @@ def new_manage_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def manage_token_for(submission_token) -> str:
-    """An online request's link, derived from its form's submission token with the secret key, so a
-    resubmitted form finds its page again while the database alone (without the key) opens nothing."""
-    mac = hmac.new(settings.SECRET_KEY.encode(), f"manage-link:{submission_token}".encode(), hashlib.sha256)
+def submission_token_digest(submission_token) -> str:
+    """What the database keeps of a form's submission token: a copy of the table cannot replay a form."""
+    return hashlib.sha256(str(submission_token).encode()).hexdigest()
+
+
+def manage_token_for(submission_token_hash: str) -> str:
+    """An online request's link: a keyed hash of its submission token's digest with SECRET_KEY, which
+    the database does not hold, so the emails can rebuild the link while a copy of the table opens nothing."""
+    mac = salted_hmac("truffles.appointments.manage-link", submission_token_hash, algorithm="sha256")
     return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
 
 
@@ -195,8 +200,12 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(manage_token_hash=manage_token_digest(token), ends_at__gte=timezone.now() - kept)
 
     def active(self):
-        """Appointments that hold their time: requested or confirmed."""
+        """The patients' visits that hold their time: requested or confirmed."""
         return self.filter(status__in=Appointment.ACTIVE_STATUSES)
+
+    def holding_time(self):
+        """Everything that keeps a provider's time: visits, and online requests waiting for their email code."""
+        return self.filter(status__in=Appointment.TIME_HOLDING_STATUSES)
 
     def with_details(self):
         """Everything an appointment's page or export shows, in four queries whatever the count."""
@@ -264,10 +273,13 @@ class AppointmentQuerySet(models.QuerySet):
         """Every visit of one patient: the same email address and date of birth (as the open-request cap counts)."""
         if not email or date_of_birth is None:
             return self.none()
-        return self.filter(email__iexact=email, date_of_birth=date_of_birth)
+        # A request whose email was never proved may have been typed by anyone: it links to no one.
+        return self.filter(email__iexact=email, date_of_birth=date_of_birth).exclude(status=Appointment.Status.HELD)
 
     def other_visits_of(self, appointment):
         """The same patient's other visits, newest first, for the appointment's page."""
+        if appointment.status == Appointment.Status.HELD:
+            return self.none()
         return (
             self.of_patient(appointment.email, appointment.date_of_birth)
             .exclude(pk=appointment.pk)
@@ -280,7 +292,7 @@ class AppointmentQuerySet(models.QuerySet):
 
         One row per patient (email and date of birth), their latest visit first; erased rows never match.
         """
-        matches = self.filter(erased_at__isnull=True)
+        matches = self.filter(erased_at__isnull=True).exclude(status=Appointment.Status.HELD)
         day = parse_typed_date(term)
         matches = matches.filter(date_of_birth=day) if day else matches.search(term)
         return (
@@ -296,6 +308,7 @@ class AppointmentQuerySet(models.QuerySet):
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
+        HELD = "held", "Awaiting email code"
         REQUESTED = "requested", "Requested"
         CONFIRMED = "confirmed", "Confirmed"
         DECLINED = "declined", "Declined"
@@ -304,15 +317,18 @@ class Appointment(models.Model):
         NO_SHOW = "no_show", "No-show"
 
     ACTIVE_STATUSES = [Status.REQUESTED, Status.CONFIRMED]
+    # An online request waiting for its email code keeps its time, but is nobody's visit yet.
+    TIME_HOLDING_STATUSES = [Status.HELD, *ACTIVE_STATUSES]
     SEARCH_FIELDS = ["reference", "first_name", "last_name", "email", "phone"]
     TRIAGE_ORDER = ["triage_rank", F("upcoming_start").asc(nulls_last=True), "-starts_at", "-pk"]
     # What retention keeps: anonymous scheduling facts. Every other field is erased, new ones included.
     KEPT_ON_ERASURE = {
-        "id", "reference", "manage_token_hash", "submission_token", "status", "visit_type", "provider", "location",
+        "id", "reference", "manage_token_hash", "submission_token_hash", "status", "visit_type", "provider", "location",
         "starts_at", "ends_at", "busy_until", "source_article", "consent_version", "consented_at",
         "created_at", "updated_at", "erased_at",
     }
     TRANSITIONS = {
+        Status.HELD: {Status.REQUESTED, Status.CANCELLED},
         Status.REQUESTED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
         Status.CONFIRMED: {Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW},
         Status.DECLINED: set(),
@@ -342,9 +358,9 @@ class Appointment(models.Model):
     reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
     # Only the digest is stored; the link itself (manage_token) exists on the instance that created it.
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    submission_token = models.UUIDField(
-        unique=True, null=True, blank=True, editable=False,
-        help_text="Set by the online form so a resubmitted form creates one appointment.",
+    submission_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False,
+        help_text="SHA-256 of the online form's token, so a resubmitted form creates one appointment.",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     status_reason = models.TextField(
@@ -428,7 +444,7 @@ class Appointment(models.Model):
                     (TsTzRange("starts_at", "busy_until", RangeBoundary()), RangeOperators.OVERLAPS),
                     ("provider", RangeOperators.EQUAL),
                 ],
-                condition=Q(status__in=["requested", "confirmed"]),
+                condition=Q(status__in=["held", "requested", "confirmed"]),
             ),
         ]
 
@@ -438,19 +454,27 @@ class Appointment(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.manage_token_hash:
-            self.manage_token = manage_token_for(self.submission_token) if self.submission_token else new_manage_token()
+            self.manage_token = (
+                manage_token_for(self.submission_token_hash) if self.submission_token_hash else new_manage_token()
+            )
             self.manage_token_hash = manage_token_digest(self.manage_token)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         # The link is known when it was just issued, when the patient came through it (views set it),
         # or for an online request from its submission token; staff never open a patient's page.
-        token = getattr(self, "manage_token", None) or (
-            manage_token_for(self.submission_token) if self.submission_token else None
-        )
+        token = getattr(self, "manage_token", None) or self.derived_manage_token()
         if token is None:
             raise ValueError("Only the patient holds this appointment's link.")
         return reverse("appointments:manage", args=[token])
+
+    def derived_manage_token(self) -> str | None:
+        """The link an online request's emails carry; None for phone bookings and for requests made
+        before links were derived with salted_hmac (their first email's link still works)."""
+        if not self.submission_token_hash:
+            return None
+        token = manage_token_for(self.submission_token_hash)
+        return token if constant_time_compare(manage_token_digest(token), self.manage_token_hash) else None
 
     @classmethod
     def erased_values(cls) -> dict:
@@ -561,11 +585,58 @@ class SubmissionAttempt(models.Model):
 
     @classmethod
     def hash(cls, kind: str, value: str) -> str:
-        import hashlib
-        import hmac
+        return salted_hmac(f"truffles.appointments.limit-{kind}", value.strip().lower(), algorithm="sha256").hexdigest()
 
-        message = f"{kind}:{value.strip().lower()}".encode()
-        return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+class EmailCheckQuerySet(models.QuerySet):
+    def unproven(self, now=None):
+        """Codes still waiting for the patient: each one holds a time."""
+        return self.filter(proven_at=None, expires_at__gt=now or timezone.now())
+
+    def expired(self, now=None):
+        return self.filter(proven_at=None, expires_at__lte=now or timezone.now(), appointment__status="held")
+
+
+class EmailCheck(models.Model):
+    """The 6-digit code that proves an online request's email before it becomes anyone's visit.
+
+    The codes are keyed hashes (SECRET_KEY) of this row and a send number, so none is stored.
+    Network and mail domain are keyed hashes too: the limits count unproven holds by them.
+    """
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="email_check")
+    browser_hash = models.CharField(max_length=64, help_text="Which browser made the request (keyed hash).")
+    network_key = models.CharField(max_length=64, db_index=True)
+    domain_key = models.CharField(max_length=64, blank=True, db_index=True)
+    mailbox_key = models.CharField(max_length=64, db_index=True)
+    expires_at = models.DateTimeField(help_text="The time is released after this unless the code was entered.")
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+    wrong_tries = models.PositiveSmallIntegerField(default=0)
+    proven_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = EmailCheckQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["proven_at", "expires_at"])]
+
+    def __str__(self):
+        return f"email code for {self.appointment_id}"
+
+    @property
+    def masked_email(self) -> str:
+        """Enough of the address for its owner to spot a typo (the domain), too little to give it away."""
+        local, _, domain = self.appointment.email.rpartition("@")
+        return f"{local[:2]}•••@{domain}"
+
+    def code(self, number: int | None = None) -> str:
+        """The code in the `number`-th email sent (default: the latest); earlier codes stop working."""
+        number = self.codes_sent if number is None else number
+        mac = salted_hmac("truffles.appointments.email-code", f"{self.pk}:{self.created_at.isoformat()}:{number}")
+        return f"{int.from_bytes(mac.digest()[:8]) % 1_000_000:06d}"
+
+    def matches(self, typed: str) -> bool:
+        return self.codes_sent > 0 and constant_time_compare(typed, self.code())
 
 
 class MessageQuerySet(models.QuerySet):
@@ -597,6 +668,7 @@ class Message(models.Model):
         MOVED = "moved", "Moved to a new time"
         REMINDER = "reminder", "Reminder"
         CLINIC_NOTICE = "clinic_notice", "New request (clinic inbox)"
+        EMAIL_CODE = "email_code", "Code to prove the email address"
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"

@@ -1,10 +1,11 @@
 import functools
 import json
 import re
+import secrets
 import uuid
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,8 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from appointments import availability, booking, calendar
-from appointments.forms import AppointmentRequestForm, SlotSearchForm
-from appointments.models import Appointment, Provider, VisitType
+from appointments.forms import AppointmentRequestForm, EmailCodeForm, SlotSearchForm
+from appointments.models import Appointment, EmailCheck, Provider, VisitType
 from articles.models import Article
 from truffles.client import client_address
 from truffles.pagecache import LocalCache
@@ -26,6 +27,10 @@ MAX_DAYS = 31
 # How far from today a date in a URL may point; beyond it, nothing is bookable anyway.
 DATE_WINDOW = timedelta(days=366)
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
+# The cookie that names the browser a request came from (signed; only its keyed hash is stored).
+BROWSER_COOKIE = "truffles_request_browser"
+BROWSER_COOKIE_SALT = "truffles.appointments.request-browser-cookie"
+BROWSER_COOKIE_AGE = 7 * 24 * 3600
 # availability.json bodies this process built, by schedule version and the times they list.
 _availability_bodies = LocalCache(256)
 
@@ -257,17 +262,33 @@ def request_details(request):
         return _reschedule(request, slot, reschedule_token)
     source = _slug_or_blank(values.get("from", ""))
     context = {"slot": slot, "source_article": _source_article(source), "source": source}
+    browser = _browser_secret(request)
     if request.method != "POST":
         context["form"] = AppointmentRequestForm(
             initial={"submission_token": uuid.uuid4()}, visit_type=slot.visit_type
         )
         if not availability.is_free(slot.visit_type, slot.provider, slot.start):
             context.update(taken=True, alternatives=booking.nearest_alternatives(slot))
-        return render(request, "appointments/request_details.html", context)
-    return _submit(request, slot, context)
+        return _remember_browser(render(request, "appointments/request_details.html", context), browser)
+    return _remember_browser(_submit(request, slot, context, browser), browser)
 
 
-def _submit(request, slot, context):
+def _browser_secret(request) -> str:
+    """This browser's secret from its signed cookie (a new one if it has none): a resubmitted form
+    finds its request only from the browser that sent it."""
+    secret = request.get_signed_cookie(BROWSER_COOKIE, default="", salt=BROWSER_COOKIE_SALT)
+    return secret or secrets.token_urlsafe(32)
+
+
+def _remember_browser(response, secret: str):
+    response.set_signed_cookie(
+        BROWSER_COOKIE, secret, salt=BROWSER_COOKIE_SALT, max_age=BROWSER_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+    )  # fmt: skip
+    return response
+
+
+def _submit(request, slot, context, browser):
     form = context["form"] = AppointmentRequestForm(request.POST, visit_type=slot.visit_type)
     if form.has_urgent_signs:
         # Stop here and store nothing: these signs need emergency care, not an appointment.
@@ -278,8 +299,8 @@ def _submit(request, slot, context):
     if not form.is_valid():
         return render(request, "appointments/request_details.html", context, status=HTTPStatus.BAD_REQUEST)
     outcome = booking.request_online(
-        slot, form.answers(), address=client_address(request),
-        submission_token=form.cleaned_data["submission_token"], source_article=context["source_article"],
+        slot, form.answers(), address=client_address(request), submission_token=form.cleaned_data["submission_token"],
+        browser=browser, source_article=context["source_article"],
     )
     if outcome.taken:
         context.update(taken=True, alternatives=outcome.alternatives)
@@ -287,8 +308,59 @@ def _submit(request, slot, context):
     if outcome.error:
         form.add_error(None, outcome.error)
         return render(request, "appointments/request_details.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
-    messages.success(request, "Your request has been sent. Keep this page or note your reference.")
-    return redirect(outcome.appointment)
+    if outcome.appointment and outcome.appointment.status != Appointment.Status.HELD:
+        return redirect(outcome.appointment)  # the same browser sent its proved request again
+    # Every request gets this one answer: the outcome goes to the mailbox, never to the page.
+    return redirect("appointments:check_email")
+
+
+@never_cache
+def check_email(request):
+    """Step 3: the 6-digit code from the email proves the address; the chosen time is held meanwhile."""
+    pending = _pending_request(request)
+    form = EmailCodeForm(request.POST if request.POST.get("action") == "confirm" else None)
+    context = {"form": form, "pending": pending, "hold_minutes": settings.BOOKING["HOLD_MINUTES"]}
+    action = request.POST.get("action") if request.method == "POST" else ""
+    if action == "start-again" and pending:
+        booking.release_hold(pending.appointment)
+        return redirect(_details_url_for(pending.appointment))
+    if action == "resend" and pending:
+        outcome = booking.resend_code(pending.appointment)
+        messages.info(request, outcome.error or "We sent a new code. Only the newest code works.")
+        return redirect("appointments:check_email")
+    if action == "confirm" and form.is_valid():
+        outcome = booking.prove_email(pending.appointment, form.cleaned_data["code"]) if pending else None
+        if outcome is None or outcome.error == booking.WRONG_CODE:
+            form.add_error("code", booking.WRONG_CODE)
+        elif outcome.error == booking.ALREADY_BOOKED:
+            return render(request, "appointments/check_email.html", {**context, "already_booked": True})
+        elif outcome.error:
+            context.update(expired=outcome.error, pending=None)
+        else:
+            messages.success(request, "Your request has been sent. Keep this page or note your reference.")
+            return redirect(outcome.appointment)
+    status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+    return render(request, "appointments/check_email.html", context, status=status)
+
+
+def _pending_request(request):
+    """This browser's latest request still waiting for its code, if any."""
+    secret = request.get_signed_cookie(BROWSER_COOKIE, default="", salt=BROWSER_COOKIE_SALT)
+    if not secret:
+        return None
+    return (
+        EmailCheck.objects.unproven()
+        .filter(browser_hash=booking.browser_digest(secret), appointment__status=Appointment.Status.HELD)
+        .select_related("appointment")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _details_url_for(appointment):
+    query = urlencode({"visit_type": appointment.visit_type.slug, "provider": appointment.provider_id,
+                       "start": appointment.starts_at.isoformat()})  # fmt: skip
+    return f"{_details_path()}?{query}"
 
 
 def _reschedule(request, slot, token):

@@ -310,12 +310,22 @@ BOOKING = {
     "SLOT_STEP_MINUTES": env.int("TRUFFLES_SLOT_STEP_MINUTES", default=15),
     "MIN_NOTICE_HOURS": env.int("TRUFFLES_MIN_NOTICE_HOURS", default=24),
     "HORIZON_DAYS": env.int("TRUFFLES_HORIZON_DAYS", default=60),
-    # Anti-abuse: submissions per client address per hour and per email per day, open requests per patient.
+    # Anti-abuse: submissions per client address per hour; code emails per mailbox per day (past it the
+    # answer is the same, no email leaves); open visits per patient, counted once the email is proved.
     "RATE_PER_ADDRESS_PER_HOUR": env.int("TRUFFLES_RATE_PER_ADDRESS_PER_HOUR", default=10),
     "RATE_PER_EMAIL_PER_DAY": env.int("TRUFFLES_RATE_PER_EMAIL_PER_DAY", default=5),
     "MAX_OPEN_REQUESTS_PER_PATIENT": env.int("TRUFFLES_MAX_OPEN_REQUESTS_PER_PATIENT", default=2),
-    # Open online requests made in the last 24 hours, site-wide; past it, patients are asked to call.
-    "MAX_OPEN_ONLINE_REQUESTS_PER_DAY": env.int("TRUFFLES_MAX_OPEN_ONLINE_REQUESTS_PER_DAY", default=40),
+    # Times held for an email code not yet entered, per source network (IPv4 /24, IPv6 /48) and per mail
+    # domain (the large providers below aside); each hold lasts HOLD_MINUTES at most.
+    "MAX_UNPROVEN_PER_NETWORK": env.int("TRUFFLES_MAX_UNPROVEN_PER_NETWORK", default=4),
+    "MAX_UNPROVEN_PER_DOMAIN": env.int("TRUFFLES_MAX_UNPROVEN_PER_DOMAIN", default=4),
+    "HOLD_MINUTES": env.int("TRUFFLES_HOLD_MINUTES", default=20),
+    "CODE_EMAILS_PER_REQUEST": env.int("TRUFFLES_CODE_EMAILS_PER_REQUEST", default=3),
+    "WRONG_CODES_PER_REQUEST": env.int("TRUFFLES_WRONG_CODES_PER_REQUEST", default=6),
+    "LARGE_MAIL_PROVIDERS": env.list("TRUFFLES_LARGE_MAIL_PROVIDERS", default=[
+        "gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "icloud.com", "me.com",
+        "aol.com", "comcast.net", "att.net", "verizon.net", "proton.me", "protonmail.com",
+    ]),
     "PRIVACY_NOTICE_VERSION": env.str("TRUFFLES_PRIVACY_NOTICE_VERSION", default="2026-11"),
 }
 PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
