@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -194,6 +194,8 @@ def prove_email(appointment: Appointment, typed_code: str) -> Outcome:
             return Outcome(error=WRONG_CODE)
         check.proven_at = timezone.now()
         check.save(update_fields=["proven_at"])
+        with connection.cursor() as cursor:  # one mailbox's codes entered at once are counted one by one
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [check.mailbox_key])
         return _link_to_patient(locked)
 
 

@@ -632,7 +632,8 @@ class EmailCheck(models.Model):
     def code(self, number: int | None = None) -> str:
         """The code in the `number`-th email sent (default: the latest); earlier codes stop working."""
         number = self.codes_sent if number is None else number
-        mac = salted_hmac("truffles.appointments.email-code", f"{self.pk}:{self.created_at.isoformat()}:{number}")
+        message = f"{self.pk}:{self.created_at.isoformat()}:{number}"
+        mac = salted_hmac("truffles.appointments.email-code", message, algorithm="sha256")
         return f"{int.from_bytes(mac.digest()[:8]) % 1_000_000:06d}"
 
     def matches(self, typed: str) -> bool:

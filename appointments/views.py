@@ -349,8 +349,8 @@ def _pending_request(request):
     if not secret:
         return None
     return (
-        EmailCheck.objects.unproven()
-        .filter(browser_hash=booking.browser_digest(secret), appointment__status=Appointment.Status.HELD)
+        EmailCheck.objects.filter(browser_hash=booking.browser_digest(secret))
+        .filter(appointment__status=Appointment.Status.HELD)
         .select_related("appointment")
         .order_by("-created_at")
         .first()

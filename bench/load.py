@@ -217,7 +217,8 @@ def app_env(database_url, **extra):
         TRUFFLES_REQUIRE_2FA="false", TRUFFLES_HORIZON_DAYS="365",
         # The POST row books hundreds of times from one address: the anti-abuse limits are raised for it.
         TRUFFLES_RATE_PER_ADDRESS_PER_HOUR="10000000", TRUFFLES_RATE_PER_EMAIL_PER_DAY="10000000",
-        TRUFFLES_MAX_OPEN_REQUESTS_PER_PATIENT="10000000", TRUFFLES_MAX_OPEN_ONLINE_REQUESTS_PER_DAY="10000000",
+        TRUFFLES_MAX_OPEN_REQUESTS_PER_PATIENT="10000000", TRUFFLES_MAX_UNPROVEN_PER_NETWORK="10000000",
+        TRUFFLES_MAX_UNPROVEN_PER_DOMAIN="10000000",
         PYTHONPATH=str(BASE_DIR),
         # As behind deploy/nginx.conf: the client address is the hop the proxy adds (the POST row sets it).
         DJANGO_TRUSTED_PROXY_COUNT="1",

@@ -100,6 +100,8 @@ def start_site(database_url, smtp_port, web_port):
         TRUFFLES_SITE_URL=f"http://127.0.0.1:{web_port}",
         TRUFFLES_RATE_PER_ADDRESS_PER_HOUR="1000",
         TRUFFLES_RATE_PER_EMAIL_PER_DAY="1000",
+        TRUFFLES_MAX_UNPROVEN_PER_NETWORK="1000",
+        TRUFFLES_MAX_UNPROVEN_PER_DOMAIN="1000",
         DJANGO_LOG_LEVEL="WARNING",
     )
     venv = Path(sys.executable).parent

@@ -5,10 +5,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.http import HttpRequest
 from django.utils import timezone
 
 from appointments.availability import Slot
-from appointments.models import Appointment, Location, Provider, VisitType, WorkingHours
+from appointments.models import Appointment, EmailCheck, Location, Provider, VisitType, WorkingHours
 from articles.models import RiskFactor
 from articles.risk_factors import ensure_defaults
 
@@ -173,3 +174,39 @@ def slot_post(patient_form):
 def token_of(manage_url: str) -> str:
     """The secret token in a manage link (the database keeps only its digest)."""
     return manage_url.rstrip("/").rsplit("/", 1)[-1]
+
+
+DETAILS = "/appointments/request/details/"
+CHECK_EMAIL = "/appointments/request/check-email/"
+
+
+def pending_check(client) -> EmailCheck | None:
+    """The request this test client's browser is waiting on (found by its cookie, as the page finds it)."""
+    from appointments.booking import browser_digest
+    from appointments.views import BROWSER_COOKIE, BROWSER_COOKIE_SALT
+
+    cookie = client.cookies.get(BROWSER_COOKIE)
+    if cookie is None:
+        return None
+    request = HttpRequest()
+    request.COOKIES[BROWSER_COOKIE] = cookie.value
+    secret = request.get_signed_cookie(BROWSER_COOKIE, salt=BROWSER_COOKIE_SALT)
+    return EmailCheck.objects.filter(browser_hash=browser_digest(secret)).order_by("-pk").first()
+
+
+def enter_code(client, code=None, **extra):
+    """Type the latest emailed code on the check-email page, as the mailbox's owner does."""
+    check = pending_check(client)
+    return client.post(CHECK_EMAIL, {"action": "confirm", "code": code or (check.code() if check else "000000")},
+                       **extra)  # fmt: skip
+
+
+def request_with_code(client, data, **extra):
+    """Send the details form, then the code from the email: a redirect to the patient's page when booked.
+
+    Any other answer to the form (a refusal, a taken time, a form error) is returned as it is.
+    """
+    sent = client.post(DETAILS, data, **extra)
+    if sent.status_code != 302 or sent["Location"] != CHECK_EMAIL:
+        return sent
+    return enter_code(client, **extra)

@@ -8,7 +8,7 @@ import pytest
 
 from appointments import availability, booking
 from appointments.models import Appointment, Closure, WorkingHours
-from tests.appointments.fixtures import local
+from tests.appointments.fixtures import local, request_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def request_page_times(client, day):
 def booked(client, open_slot, slot_post, booking_day):
     """A patient's request for Dr. Marsh at 9:00, made after the day's times were first shown."""
     offered(client, booking_day)
-    response = client.post(DETAILS, slot_post(open_slot))
+    response = request_with_code(client, slot_post(open_slot))
     assert response.status_code == HTTPStatus.FOUND
     return Appointment.objects.get()
 

@@ -5,7 +5,7 @@ from http import HTTPStatus
 import pytest
 
 from appointments.models import Appointment
-from tests.appointments.fixtures import local, token_of
+from tests.appointments.fixtures import local, request_with_code, token_of
 
 DETAILS = "/appointments/request/details/"
 
@@ -85,7 +85,7 @@ def test_specialists_offered_follow_the_visit_type(client, clinic):
 
 
 def test_a_patient_cannot_move_a_visit_to_another_visit_type(client, clinic, open_slot, slot_post, booking_day):
-    token = token_of(client.post(DETAILS, slot_post(open_slot))["Location"])
+    token = token_of(request_with_code(client, slot_post(open_slot))["Location"])
     appointment = Appointment.objects.get()
     data = {"visit_type": "rls-consultation", "provider": clinic["marsh"].pk,
             "start": local(booking_day, 14).isoformat(), "reschedule": token}

@@ -7,13 +7,13 @@ from django.db import connection
 from django.utils import timezone
 
 from appointments.models import Appointment
-from tests.appointments.fixtures import token_of
+from tests.appointments.fixtures import request_with_code, token_of
 
 DETAILS = "/appointments/request/details/"
 
 
 def test_the_database_holds_no_working_manage_link(client, open_slot, slot_post):
-    location = client.post(DETAILS, slot_post(open_slot))["Location"]
+    location = request_with_code(client, slot_post(open_slot))["Location"]
     token = token_of(location)
 
     with connection.cursor() as cursor:
@@ -28,7 +28,7 @@ def test_the_database_holds_no_working_manage_link(client, open_slot, slot_post)
 
 def test_a_link_stops_working_after_the_visit_and_the_retention_period(client, open_slot, slot_post, settings):
     settings.TRUFFLES_MANAGE_LINK_DAYS_AFTER_VISIT = 30
-    location = client.post(DETAILS, slot_post(open_slot))["Location"]
+    location = request_with_code(client, slot_post(open_slot))["Location"]
     appointment = Appointment.objects.get()
     length = appointment.ends_at - appointment.starts_at
 

@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from appointments import booking, messages
 from appointments.models import Appointment, Message
-from tests.appointments.fixtures import PATIENT, local
+from tests.appointments.fixtures import PATIENT, local, request_with_code
 from tests.appointments.mail_fixtures import run_queued_tasks
 
 DETAILS = "/appointments/request/details/"
@@ -45,7 +45,7 @@ def full_intake(client, open_slot, slot_post, risk_factors, settings_for_message
     """An online request with every intake field filled in, as a patient would send it."""
     chosen = [risk_factors["iron-deficiency"].pk, risk_factors["pregnancy"].pk]
     data = slot_post(open_slot, reasons=["rls", "varicose", "swelling"], risk_factors=chosen)
-    response = client.post(DETAILS, data)
+    response = request_with_code(client, data)
     assert response.status_code == 302
     # The online form no longer asks for insurance; staff record it (and it must stay out of emails too).
     Appointment.objects.update(insurance_carrier="Acme Health")

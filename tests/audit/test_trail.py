@@ -136,7 +136,8 @@ def request_online(open_slot, risk_factors, **answers):
                                availability.Policy.for_patients())
     details = {**{k: v for k, v in PATIENT.items() if k in ONLINE_FIELDS}, "is_new_patient": True,
                "preferred_contact": "phone", "risk_factors": [risk_factors["pregnancy"]], **answers}
-    outcome = booking.request_online(slot, details, address="203.0.113.9", submission_token=uuid.uuid4())
+    outcome = booking.request_online(slot, details, address="203.0.113.9", submission_token=uuid.uuid4(),
+                                     browser="the patient's browser")  # fmt: skip
     assert outcome.ok, outcome.error
     return outcome.appointment
 

@@ -8,7 +8,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from appointments.models import Appointment
-from tests.appointments.fixtures import local
+from tests.appointments.fixtures import local, request_with_code
 from tests.conftest import tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +24,10 @@ def tick(page, label):
     page.keyboard.press("Space")
 
 
-def test_patient_books_from_the_article_with_the_keyboard_only(page, axe, risk_factors, rls_article, clinic):
+def test_patient_books_from_the_article_with_the_keyboard_only(
+    page, axe, risk_factors, rls_article, clinic, live_server, worker, smtp_server
+):
+    worker(smtp_server, TRUFFLES_SITE_URL=live_server.url)
     page.goto(rls_article.get_absolute_url())
     tab_to(page, page.get_by_role("link", name="Request an RLS consultation"))
     page.keyboard.press("Enter")
@@ -55,6 +58,13 @@ def test_patient_books_from_the_article_with_the_keyboard_only(page, axe, risk_f
     tab_to(page, page.locator("#id_consent"))
     page.keyboard.press("Space")
     tab_to(page, page.get_by_role("button", name="Send my request"))
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r"/appointments/request/check-email/"))
+    axe(page)
+    (code_email,) = smtp_server.wait_for(1, timeout=30)
+    code = re.search(r"Your code is (\d{6})", code_email.get_body(("plain",)).get_content()).group(1)
+    type_into(page, "Code from the email", code)
     page.keyboard.press("Enter")
 
     page.wait_for_url(re.compile(r"/appointments/manage/"))
@@ -105,6 +115,10 @@ def test_second_patient_racing_for_a_slot_sees_alternatives_with_details_intact(
     axe(page)
 
     alert.get_by_role("button").first.click()
+    page.wait_for_url("**/appointments/request/check-email/")
+    code = Appointment.objects.get(email="second@example.com").email_check.code()
+    page.get_by_label("Code from the email").fill(code)
+    page.get_by_role("button", name="Send my request").click()
     page.wait_for_url("**/appointments/manage/**")
     assert page.get_by_role("heading", level=1).inner_text() == "We have your request"
     second = Appointment.objects.get(email="second@example.com")
@@ -125,7 +139,7 @@ def test_urgent_signs_show_emergency_guidance(page, axe, clinic, booking_day):
 
 def test_patient_cancels_and_moves_from_the_confirmation_page(page, axe, clinic, booking_day, slot_post):
     slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, 9)}
-    location = Client().post("/appointments/request/details/", slot_post(slot))["Location"]
+    location = request_with_code(Client(), slot_post(slot))["Location"]
     page.goto(location)
     axe(page)
 

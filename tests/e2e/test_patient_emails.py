@@ -2,12 +2,14 @@
 server, sent by a real worker process) leads the patient to their page, which says "Confirmed"."""
 
 import re
+from datetime import timedelta
 
 import icalendar
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from appointments.models import Appointment
+from appointments.models import Appointment, EmailCheck
 from tests.staff.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,6 +36,16 @@ def test_patient_is_told_of_the_confirmation_and_finds_it_on_their_page(
     page.locator("#id_urgent_breathing_0").check()
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Send my request").click()
+
+    # The code arrives by email; the patient copies it from there into the page.
+    page.wait_for_url(re.compile(r"/appointments/request/check-email/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    axe(page)
+    smtp_server.wait_for(1, timeout=30)
+    (code_email,) = smtp_server.to("maria@example.com")
+    code = re.search(r"Your code is (\d{6})", code_email.get_body(("plain",)).get_content()).group(1)
+    page.get_by_label("Code from the email").fill(code)
+    page.get_by_role("button", name="Send my request").click()
     page.wait_for_url(re.compile(r"/appointments/manage/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("We have your request")
     axe(page)
@@ -59,7 +71,7 @@ def test_patient_is_told_of_the_confirmation_and_finds_it_on_their_page(
     staff.close()
 
     # The email, as the patient's mail server received it.
-    smtp_server.wait_for(3, timeout=30)  # request received, the clinic's notice, confirmed
+    smtp_server.wait_for(4, timeout=30)  # the code, request received, the clinic's notice, confirmed
     (confirmed,) = [m for m in smtp_server.to("maria@example.com") if "Your visit is confirmed" in m["Subject"]]
     text = confirmed.get_body(("plain",)).get_content()
     link = re.search(r"http://\S+/appointments/manage/\S+/", text).group(0)
@@ -89,6 +101,8 @@ def test_every_email_reads_well_in_a_browser(page, axe, make_appointment):
     from appointments.models import Message
 
     appointment = make_appointment(hour=10, status=Appointment.Status.CONFIRMED, status_reason="The doctor is away.")
+    EmailCheck.objects.create(appointment=appointment, network_key="n", mailbox_key="m", codes_sent=1,
+                              expires_at=timezone.now() + timedelta(minutes=20))  # fmt: skip
     for kind in Message.Kind.values:
         email = messages.render(Message(appointment=appointment, kind=kind, pk=1))
         page.set_content(email.alternatives[0][0])

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from appointments.models import Closure
-from tests.appointments.fixtures import CLINIC_ZONE, local
+from appointments.models import Closure, EmailCheck
+from tests.appointments.fixtures import CLINIC_ZONE, local, request_with_code
 from tests.conftest import PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,9 +33,42 @@ def test_every_page_of_the_flow_fits_under_2500_pixels(page, clinic, booking_day
     expect(page.get_by_text("Tick what is true of your restless legs")).to_be_visible()
     heights["details"] = page_height(page)
     slot = {"visit_type": clinic["rls"], "provider": clinic["marsh"], "start": local(booking_day, 10)}
-    page.goto(Client().post("/appointments/request/details/", slot_post(slot))["Location"])
+    page.goto(request_with_code(Client(), slot_post(slot))["Location"])
     heights["confirmation"] = page_height(page)
     assert max(heights.values()) < MAX_PAGE_HEIGHT, heights
+
+
+def test_the_email_code_step_is_one_short_screen_with_big_targets_and_takes_a_pasted_code(
+    page, axe, clinic, booking_day
+):
+    page.goto(details_url(clinic, local(booking_day, 9), visit_type="vein-evaluation"))
+    for label, text in [("First name*", "Maria"), ("Last name*", "Lopez"), ("Month", "4"), ("Day", "23"),
+                        ("Year", "1971"), ("Email*", "maria@example.com"), ("Phone number*", "2015550123")]:
+        page.get_by_label(label, exact=True).fill(text)
+    page.get_by_label("Varicose veins", exact=True).check()
+    page.locator("#id_urgent_one_leg_0").check()
+    page.locator("#id_urgent_breathing_0").check()
+    page.locator("#id_consent").check()
+    page.get_by_role("button", name="Send my request").click()
+    page.wait_for_url(re.compile(r"/appointments/request/check-email/"))
+
+    assert page_height(page) < MAX_PAGE_HEIGHT
+    expect(page.get_by_text("The code works for 20 minutes, until")).to_be_visible()
+    for target in page.locator("main button, main input[name=code]").all():
+        box = target.bounding_box()
+        assert box["height"] >= 44, box
+        assert box["width"] >= 44, box
+    axe(page)
+    code = EmailCheck.objects.get().code()
+    field = page.get_by_label("Code from the email")
+    field.focus()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("code => navigator.clipboard.writeText(code)", f"{code[:3]} {code[3:]}")
+    page.keyboard.press("Control+V")  # pasted from the email app, with its space
+    expect(field).to_have_value(f"{code[:3]} {code[3:]}")
+    page.get_by_role("button", name="Send my request").click()
+    page.wait_for_url(re.compile(r"/appointments/manage/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("We have your request")
 
 
 def test_times_come_a_day_at_a_time_in_big_buttons(page, axe, clinic, booking_day):

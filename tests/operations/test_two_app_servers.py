@@ -81,7 +81,8 @@ def race(servers, slot, patient_form):
 
 
 def test_patients_racing_through_two_app_servers_get_one_appointment(clinic, booking_day, patient_form, tmp_path):
-    env = production_env(TRUFFLES_RATE_PER_ADDRESS_PER_HOUR="1000")
+    env = production_env(TRUFFLES_RATE_PER_ADDRESS_PER_HOUR="1000", TRUFFLES_MAX_UNPROVEN_PER_NETWORK="1000",
+                         TRUFFLES_MAX_UNPROVEN_PER_DOMAIN="1000")  # fmt: skip
     ports = [free_port(), free_port()]
     servers = [f"http://127.0.0.1:{port}" for port in ports]
     logs = [tmp_path / "first.log", tmp_path / "second.log"]

@@ -10,7 +10,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.appointments.fixtures import local
+from tests.appointments.fixtures import local, request_with_code
 
 FUZZ_EXAMPLES = 500
 fuzz = settings(
@@ -75,7 +75,7 @@ def test_the_request_details_post_never_errors_nor_reflects(fuzz_client, clinic,
 @pytest.fixture
 def manage_url(fuzz_client, clinic, booking_day, slot_post):
     slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, 10)}
-    return fuzz_client.post("/appointments/request/details/", slot_post(slot), secure=True).url
+    return request_with_code(fuzz_client, slot_post(slot), secure=True).url
 
 
 @fuzz

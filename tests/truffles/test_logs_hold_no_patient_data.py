@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from appointments.models import Appointment
-from tests.appointments.fixtures import token_of
+from tests.appointments.fixtures import request_with_code, token_of
 
 DETAILS = "/appointments/request/details/"
 PATIENT = {
@@ -47,7 +47,7 @@ def test_a_booking_a_refused_form_and_a_server_error_log_no_patient_details(
     client, open_slot, slot_post, every_log_line, settings
 ):
     settings.ROOT_URLCONF = "tests.urls"
-    booked = client.post(DETAILS, slot_post(open_slot, **PATIENT))
+    booked = request_with_code(client, slot_post(open_slot, **PATIENT))
     invalid = {**PATIENT, "email": "quintessa.vandermolen@", "consent": ""}
     refused = client.post(DETAILS, slot_post(open_slot, **invalid))
     client.raise_request_exception = False

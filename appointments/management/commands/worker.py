@@ -6,7 +6,7 @@ import threading
 from django.db import connection
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
-from appointments import messages
+from appointments import booking, messages, protection
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +14,8 @@ logger = logging.getLogger(__name__)
 class Command(DatabaseWorker):
     help = (
         "Run the background worker (patient messages): django-tasks-db's db_worker, after queueing "
-        "again any message a killed worker left half-sent, and looking for those again regularly."
+        "again any message a killed worker left half-sent, and looking for those (and for held times whose "
+        "email code was never entered) regularly."
     )
 
     def add_arguments(self, parser):
@@ -36,8 +37,10 @@ class Command(DatabaseWorker):
         while not threading.Event().wait(interval):
             try:
                 messages.requeue_abandoned()
+                booking.release_expired_holds()  # times held for a code nobody entered go back on offer
+                protection.forget_old_attempts()
             except Exception:
-                logger.exception("Could not look for abandoned messages; will try again")
+                logger.exception("Could not look for abandoned messages or expired holds; will try again")
             finally:
                 connection.close()
 
