@@ -328,7 +328,7 @@ class Appointment(models.Model):
         "created_at", "updated_at", "erased_at",
     }
     TRANSITIONS = {
-        Status.HELD: {Status.REQUESTED, Status.CANCELLED},
+        Status.HELD: {Status.CANCELLED},  # the patient's code, not staff, makes it a request
         Status.REQUESTED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
         Status.CONFIRMED: {Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW},
         Status.DECLINED: set(),
