@@ -62,8 +62,10 @@ def test_a_request_reaches_patient_and_clinic_through_the_worker(worker, smtp_se
     assert clinic["Subject"] == f"Truffles Vein Specialists: New online request {appointment.reference}"
     assert "Maria" not in clinic.as_string()
     # Sent, all but the code's email: the code was entered before the worker came to it.
-    states = Message.objects.exclude(kind=Kind.EMAIL_CODE).values_list("state", flat=True)
-    wait_until(lambda: set(states) == {State.SENT}, 10, message="sent")
+    def states():
+        return set(Message.objects.exclude(kind=Kind.EMAIL_CODE).values_list("state", flat=True))
+
+    wait_until(lambda: states() == {State.SENT}, 10, message="sent")
     log = running.output()
     assert f"Sent received message {message(Kind.RECEIVED).pk} for {appointment.reference}" in log
     for detail in ("Maria", "Lopez", "maria.lopez", appointment.get_absolute_url(), "1971"):
