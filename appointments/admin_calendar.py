@@ -9,12 +9,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.views.decorators.http import require_POST
 
 from appointments import booking
 from appointments.admin_views import requested_day
@@ -79,9 +78,10 @@ class CalendarPages:
         return _check_in(self, request)
 
 
-@require_POST
 def _check_in(model_admin, request):
     """Arrived, Seen or No-show from today's grid; the trigger audits the change. Back to the grid after."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     step = CHECK_IN_STEPS.get(request.POST.get("step", ""))
     if step is None:
         return HttpResponseBadRequest("Unknown check-in step.")

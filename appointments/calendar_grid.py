@@ -72,6 +72,11 @@ class Calendar:
                 for offset in range(self.last_hour - self.first_hour)]
 
     @property
+    def free_slot_keys(self) -> set[str]:
+        """The free times the grid offers, as `Slot.key`s (what a move or booking may choose)."""
+        return {item.slot.key for column in self.columns for item in column.items if item.kind == "free"}
+
+    @property
     def height(self) -> str:
         return f"lh{self.last_hour - self.first_hour} lm0"
 
@@ -178,7 +183,7 @@ def _shading(day, first_hour, limit, opening_times, closures) -> list[Placed]:
 
 def load_calendar(day: date, *, span: str, visit_type, provider_id: int | None = None, ignore=None) -> Calendar:
     """Everything a day or week grid shows, in seven queries whatever the number of appointments:
-    specialists, appointments, working hours, closures, and find_slots' three."""
+    specialists, appointments, working hours, closures, and find_slots' three (working hours, busy, closures)."""
     days = week_of(day) if span == "week" else [day]
     start, end = local_days(days[0], len(days))
     everyone = list(Provider.objects.all())
