@@ -171,14 +171,19 @@ def _shading(day, first_hour, limit, opening_times, closures) -> list[Placed]:
         edge = max(edge, (end.hour - first_hour) * 60 + end.minute)
     if edge < limit:
         shading.append(Placed(kind="off", top=edge, length=limit - edge, reason="Not working"))
+    return shading + placed_closures(day, first_hour, limit, closures)
+
+
+def placed_closures(day, first_hour, limit, closures) -> list[Placed]:
+    placed = []
     for closure in closures:
         clipped = _clip(minutes_into(day, closure.starts_at, first_hour),
                         minutes_into(day, closure.ends_at, first_hour), limit)
         if clipped:
             who = "Clinic closed" if closure.provider_id is None else "Time off"
-            shading.append(Placed(kind="closure", top=clipped[0], length=clipped[1], start=closure.starts_at,
-                                  reason=f"{who}: {closure.reason}"))
-    return shading
+            placed.append(Placed(kind="closure", top=clipped[0], length=clipped[1], start=closure.starts_at,
+                                 reason=f"{who}: {closure.reason}"))
+    return placed
 
 
 def load_calendar(day: date, *, span: str, visit_type, provider_id: int | None = None, ignore=None) -> Calendar:
@@ -242,6 +247,7 @@ class _Loaded:
 
     def column(self, day: date, providers: list[Provider], key: str) -> Column:
         column = Column(key=key, day=day, providers=providers)
+        shared = len(providers) > 1  # a week of everyone: each specialist keeps a lane of the day
         for lane, provider in enumerate(providers):
             items, shading = lay_out_specialist(
                 day=day, first_hour=self.first_hour, last_hour=self.last_hour, provider_name=provider.name,
@@ -249,17 +255,20 @@ class _Loaded:
                               if a.provider_id == provider.pk and timezone.localdate(a.starts_at) == day],
                 slots=[s for s in self.slots if s.provider_id == provider.pk and timezone.localdate(s.start) == day],
                 opening_times=[(h[2], h[3]) for h in self.hours if h[0] == provider.pk and h[1] == day.weekday()],
-                closures=[c for c in self.closures if c.provider_id in (None, provider.pk)],
+                closures=[c for c in self.closures if c.provider_id == provider.pk or not (shared or c.provider_id)],
                 slot_minutes=self.slot_minutes,
             )
-            if len(providers) > 1:  # a week of everyone: each specialist keeps a lane of the day
+            if shared:
                 items = [replace(item, lane=lane, lanes=len(providers)) for item in items]
                 shading = [replace(item, lane=lane, lanes=len(providers)) for item in shading]
             column.items.extend(items)
             column.shading.extend(shading)
+        if shared:  # the whole clinic's closures once, across every lane
+            limit = (self.last_hour - self.first_hour) * 60
+            column.shading.extend(placed_closures(day, self.first_hour, limit,
+                                                  [c for c in self.closures if c.provider_id is None]))
         column.items.sort(key=lambda item: (item.top, item.lane))
         if len(providers) == 1:
             later = [s for s in self.slots if s.provider_id == providers[0].pk and timezone.localdate(s.start) >= day]
             column.first_free = later[0] if later else None
         return column
-
