@@ -1,0 +1,144 @@
+"""The manager's numbers equal what a person counts by hand from one seeded week."""
+
+import uuid
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from appointments import insights
+from appointments.models import Appointment, Closure
+from audit.models import AuditEntry
+from tests.appointments.fixtures import CLINIC_ZONE, local, next_weekday
+
+Status = Appointment.Status
+
+
+def at(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=CLINIC_ZONE)
+
+
+def history(appointment, *changes):
+    """Write the trail the front desk and the patient would have left: (when, who, from, to)."""
+    AuditEntry.objects.bulk_create(
+        AuditEntry(occurred_at=when, action="change" if old else "create", appointment_id=appointment.pk,
+                   username=who, changed_fields=["status"],
+                   changes={"status": {"from": old, "to": new} if old else {"to": new}})
+        for when, who, old, new in changes
+    )
+
+
+@pytest.fixture
+def week():
+    """A Monday three weeks back: every visit of that week has happened."""
+    return next_weekday(timezone.localdate() - timedelta(days=27), 0)
+
+
+@pytest.fixture
+def seeded_week(clinic, make_appointment, make_article, week):
+    """Eight visits in the week and one the week after, each with the history written beside it."""
+    article = make_article(title="Iron and restless legs")
+    mon, tue, wed, thu, fri = (week + timedelta(days=n) for n in range(5))
+
+    def online(received, **fields):
+        appointment = make_appointment(submission_token=uuid.uuid4(), **fields)
+        Appointment.objects.filter(pk=appointment.pk).update(created_at=received)
+        return appointment
+
+    def by_phone(**fields):
+        return make_appointment(**fields)
+
+    a1 = online(at(mon - timedelta(days=7), 9), day=mon, hour=9, status=Status.COMPLETED)
+    history(a1, (at(mon - timedelta(days=7), 11), "frontdesk", "requested", "confirmed"))
+    a2 = online(at(mon - timedelta(days=7), 9), day=mon, hour=10, status=Status.NO_SHOW)
+    history(a2, (at(mon - timedelta(days=6), 9), "frontdesk", "requested", "confirmed"))
+    a3 = online(at(tue - timedelta(days=5), 9), day=tue, hour=9, status=Status.DECLINED)
+    history(a3, (at(tue - timedelta(days=5), 13), "frontdesk", "requested", "declined"))
+    a4 = online(at(tue - timedelta(days=5), 9), day=tue, hour=10, status=Status.CANCELLED)
+    history(a4, (at(tue - timedelta(days=5), 15), "frontdesk", "requested", "confirmed"),
+            (at(tue, 9), "", "confirmed", "cancelled"))  # by the patient, an hour before
+    a5 = by_phone(day=wed, hour=9, status=Status.CANCELLED)
+    history(a5, (at(wed - timedelta(days=3), 10), "frontdesk", None, "confirmed"),
+            (at(wed - timedelta(days=2), 10), "frontdesk", "confirmed", "cancelled"))
+    a6 = online(at(wed - timedelta(days=2), 9), day=wed, hour=14, status=Status.COMPLETED, source_article=article)
+    Appointment.objects.filter(pk=a6.pk).update(
+        visit_type=clinic["rls"], ends_at=at(wed, 14, 30), busy_until=at(wed, 14, 30))
+    history(a6, (at(wed - timedelta(days=2), 19), "frontdesk", "requested", "confirmed"))
+    a7 = by_phone(day=thu, hour=9, status=Status.COMPLETED, provider="okafor")
+    history(a7, (at(thu - timedelta(days=1), 16), "frontdesk", None, "confirmed"))
+    online(at(thu - timedelta(days=4), 9), day=thu, hour=10, provider="okafor")  # never decided
+    by_phone(day=mon + timedelta(days=7), hour=9, status=Status.CONFIRMED)  # the week after: not counted
+    Closure.objects.create(starts_at=at(fri, 9), ends_at=at(fri, 12, 30), reason="Staff training")
+    Closure.objects.create(provider=clinic["marsh"], starts_at=at(fri, 11), ends_at=at(fri, 14), reason="Dentist")
+    return insights.Period(first=week, last=week + timedelta(days=6))
+
+
+def row(rows, provider, visit_type=""):
+    return next(r for r in rows if (r.provider, r.visit_type) == (provider, visit_type))
+
+
+def test_outcomes_per_specialist_and_visit_type_match_a_hand_count(seeded_week):
+    rows = insights.outcomes(seeded_week)
+
+    vein = row(rows, "Dr. Elena Marsh", "Vein evaluation")
+    assert (vein.appointments, vein.online_requests, vein.confirmed, vein.declined) == (5, 4, 4, 1)
+    assert (vein.cancelled_by_patient, vein.cancelled_by_clinic, vein.cancelled_late) == (1, 1, 1)
+    assert (vein.completed, vein.no_shows, vein.no_show_rate) == (1, 1, 0.5)
+    assert vein.median_decision_hours == 5.0  # decisions after 2, 24, 4 and 6 hours
+
+    rls = row(rows, "Dr. Elena Marsh", "RLS consultation")
+    assert (rls.appointments, rls.confirmed, rls.completed, rls.no_show_rate, rls.median_decision_hours) == (
+        1, 1, 1, 0.0, 10.0)
+
+
+def test_subtotals_and_the_clinic_total_add_up(seeded_week):
+    rows = insights.outcomes(seeded_week)
+
+    marsh = row(rows, "Dr. Elena Marsh")
+    assert (marsh.appointments, marsh.online_requests, marsh.confirmed, marsh.completed, marsh.no_shows) == (
+        6, 5, 5, 2, 1)
+    assert marsh.median_decision_hours == 6.0
+    okafor = row(rows, "Dr. Samuel Okafor")
+    assert (okafor.appointments, okafor.online_requests, okafor.confirmed, okafor.completed) == (2, 1, 1, 1)
+    assert okafor.median_decision_hours is None  # its one online request was never decided
+    clinic_total = rows[-1]
+    assert (clinic_total.provider, clinic_total.visit_type) == ("", "")
+    assert (clinic_total.appointments, clinic_total.confirmed, clinic_total.declined, clinic_total.completed,
+            clinic_total.no_shows, clinic_total.no_show_rate) == (8, 6, 1, 3, 1, 0.25)
+
+
+def test_utilisation_counts_open_time_net_of_closures(seeded_week):
+    rows = {r.provider: r for r in insights.utilisation(seeded_week)}
+
+    # 5 days x 7 hours, less Friday's clinic training (3.5 h) and the half hour of Dr. Marsh's
+    # time off that falls outside it and outside lunch.
+    assert (rows["Dr. Elena Marsh"].booked_minutes, rows["Dr. Elena Marsh"].open_minutes) == (45 + 45 + 30, 1860)
+    assert (rows["Dr. Samuel Okafor"].booked_minutes, rows["Dr. Samuel Okafor"].open_minutes) == (90, 1890)
+    assert rows["Dr. Elena Marsh"].week == seeded_week.first
+    assert rows["Dr. Samuel Okafor"].rate == pytest.approx(90 / 1890)
+
+
+def test_funnel_follows_each_article_to_completed_visits(seeded_week):
+    rows = insights.funnel(seeded_week)
+
+    assert [(r.article, r.requests, r.confirmed, r.completed) for r in rows] == [
+        ("", 7, 5, 2),
+        ("Iron and restless legs", 1, 1, 1),
+    ]
+
+
+def test_an_empty_period_has_no_rows_but_the_clinic_total_is_zero(clinic):
+    period = insights.Period(first=local(timezone.localdate(), 9).date() + timedelta(days=400),
+                             last=local(timezone.localdate(), 9).date() + timedelta(days=406))
+
+    (clinic_total,) = insights.outcomes(period)
+    assert (clinic_total.provider, clinic_total.appointments, clinic_total.no_show_rate) == ("", 0, None)
+    assert insights.funnel(period) == []
+    assert all(r.booked_minutes == 0 for r in insights.utilisation(period))
+
+
+def test_last_four_weeks_are_whole_weeks_before_this_one():
+    period = insights.Period.last_four_weeks(next_weekday(timezone.localdate(), 2))
+
+    assert (period.first.weekday(), period.last.weekday()) == (0, 6)
+    assert (period.last - period.first).days == 27
