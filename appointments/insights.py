@@ -9,6 +9,7 @@ no patient detail is read.
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import connection
@@ -67,6 +68,20 @@ class OutcomeRow:
     def is_total(self) -> bool:
         return not self.visit_type
 
+    CSV_HEADINGS: ClassVar = (
+        "Specialist", "Visit type", "Visits", "Requested online", "Confirmed", "Declined", "Cancelled by patient",
+        "Cancelled by clinic", "Cancelled < 24 h before", "Completed", "No-shows", "No-show rate",
+        "Median hours to decision",
+    )
+
+    def csv_values(self) -> list:
+        return [
+            self.provider or "All specialists", self.visit_type or "All visit types", self.appointments,
+            self.online_requests, self.confirmed, self.declined, self.cancelled_by_patient, self.cancelled_by_clinic,
+            self.cancelled_late, self.completed, self.no_shows, _fraction(self.no_show_rate),
+            "" if self.median_decision_hours is None else self.median_decision_hours,
+        ]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UtilisationRow:
@@ -81,6 +96,11 @@ class UtilisationRow:
     def rate(self) -> float | None:
         return self.booked_minutes / self.open_minutes if self.open_minutes else None
 
+    CSV_HEADINGS: ClassVar = ("Specialist", "Week of", "Booked minutes", "Open minutes", "Utilisation")
+
+    def csv_values(self) -> list:
+        return [self.provider, self.week.isoformat(), self.booked_minutes, self.open_minutes, _fraction(self.rate)]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FunnelRow:
@@ -90,6 +110,11 @@ class FunnelRow:
     requests: int
     confirmed: int
     completed: int
+
+    CSV_HEADINGS: ClassVar = ("Article", "Requests", "Confirmed", "Completed")
+
+    def csv_values(self) -> list:
+        return [self.article or "No article", self.requests, self.confirmed, self.completed]
 
 
 OUTCOMES_SQL = """
@@ -241,3 +266,49 @@ def funnel(period: Period) -> list[FunnelRow]:
         for article, requests, confirmed, completed in _rows(FUNNEL_SQL, _params(period))
     ]
 
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bar:
+    """One bar of a chart drawn as SVG: its label, the figure printed beside it, and its length in percent."""
+
+    label: str
+    figure: str
+    percent: float
+
+
+def bars(items: list[tuple[str, float | None, str]], scale: float | None = None) -> list[Bar]:
+    """Bars for (label, value, figure) items, as long as value / scale (default: the largest value)."""
+    largest = scale or max((value or 0 for _, value, _ in items), default=0)
+    return [
+        Bar(label=label, figure=figure, percent=round(100 * (value or 0) / largest, 1) if largest else 0.0)
+        for label, value, figure in items
+    ]
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+TABLES = {"outcomes": (outcomes, OutcomeRow), "utilisation": (utilisation, UtilisationRow),
+          "funnel": (funnel, FunnelRow)}
+
+
+def _fraction(rate: float | None) -> float | str:
+    return "" if rate is None else round(rate, 4)
+
+
+def charts(outcomes_: list[OutcomeRow], utilisation_: list[UtilisationRow], funnel_: list[FunnelRow]) -> dict:
+    """The page's four charts as bars; each sits beside the table holding the same numbers."""
+    specialists = [row for row in outcomes_ if row.provider and row.is_total]
+    total = outcomes_[-1] if outcomes_ else None
+    return {
+        "no_shows": bars([(row.provider, row.no_show_rate, percent(row.no_show_rate)) for row in specialists],
+                         scale=1.0),
+        "utilisation": bars([(f"{row.provider}, week of {row.week:%b %-d}", row.rate, percent(row.rate))
+                             for row in utilisation_], scale=1.0),
+        "funnel": bars([(label, value, str(value)) for label, value in [
+            ("Visits", total.appointments), ("Confirmed", total.confirmed), ("Completed", total.completed)]]
+            if total else []),
+        "articles": bars([(row.article or "No article", row.requests, str(row.requests)) for row in funnel_]),
+    }

@@ -1,17 +1,27 @@
 """The manager's numbers equal what a person counts by hand from one seeded week."""
 
+import csv
+import io
+import re
 import uuid
 from datetime import datetime, time, timedelta
+from http import HTTPStatus
+from urllib.parse import urlencode
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments import insights
 from appointments.models import Appointment, Closure
 from audit.models import AuditEntry
-from tests.appointments.fixtures import CLINIC_ZONE, local, next_weekday
+from staff.roles import CLINIC_MANAGER, CLINICIAN, CONTENT_EDITOR, FRONT_DESK
+from tests.appointments.fixtures import CLINIC_ZONE, INTAKE_TEXT, local, next_weekday
 
 Status = Appointment.Status
+# The page's queries: session, user, the audit context set and cleared, two permission lookups,
+# the triage badge's count, and the three figures (outcomes, utilisation, funnel) whatever the period.
+QUERIES = 10
 
 
 def at(day, hour, minute=0):
@@ -142,3 +152,78 @@ def test_last_four_weeks_are_whole_weeks_before_this_one():
 
     assert (period.first.weekday(), period.last.weekday()) == (0, 6)
     assert (period.last - period.first).days == 27
+
+
+# The page, for the clinic manager and nobody else.
+INSIGHTS = reverse("admin:appointments_appointment_insights")
+
+
+@pytest.fixture
+def manager_client(client, staff_member):
+    client.force_login(staff_member(CLINIC_MANAGER))
+    return client
+
+
+def period_query(period, **extra):
+    return "?" + urlencode({"first": period.first.isoformat(), "last": period.last.isoformat(), **extra})
+
+
+def test_the_manager_reads_the_weeks_figures_in_tables(manager_client, seeded_week):
+    response = manager_client.get(INSIGHTS + period_query(seeded_week))
+
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    cells = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "All specialists All visit types 8 6 6 1 1 1 1 3 1 25% 6.0" in cells
+    assert "Dr. Elena Marsh Vein evaluation 5 4 4 1 1 1 1 1 1 50% 5.0" in cells
+    assert "Iron and restless legs 1 1 1" in cells
+    assert '<title id="chart-no-shows-title">No-show rate by specialist</title>' in page
+    assert not any(detail in page for detail in INTAKE_TEXT)  # aggregates only
+
+
+def test_each_table_downloads_as_csv(manager_client, seeded_week):
+    response = manager_client.get(INSIGHTS + period_query(seeded_week, download="funnel"))
+
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [["Article", "Requests", "Confirmed", "Completed"], ["No article", "7", "5", "2"],
+                    ["Iron and restless legs", "1", "1", "1"]]
+    outcomes = list(csv.reader(io.StringIO(
+        manager_client.get(INSIGHTS + period_query(seeded_week, download="outcomes")).content.decode())))
+    assert outcomes[-1][:3] == ["All specialists", "All visit types", "8"]
+    assert outcomes[-1][-2:] == ["0.25", "6.0"]
+
+
+def test_a_wrong_period_is_explained_next_to_the_field(manager_client, clinic):
+    response = manager_client.get(INSIGHTS + "?first=2026-05-01&last=2026-04-01")
+    assert "The last day comes before the first." in response.content.decode()
+
+    response = manager_client.get(INSIGHTS + "?first=" + "9" * 5000 + "&last=tomorrow")
+    assert response.status_code == HTTPStatus.OK
+    assert "Enter a date as YYYY-MM-DD." in response.content.decode()
+
+
+def test_the_page_costs_the_same_queries_for_a_week_or_a_year(manager_client, seeded_week,
+                                                              django_assert_num_queries):
+    manager_client.get(INSIGHTS)  # the session and permissions, cached after the first page
+    year = insights.Period(first=seeded_week.first - timedelta(days=300), last=seeded_week.last)
+    with django_assert_num_queries(QUERIES) as week_queries:
+        manager_client.get(INSIGHTS + period_query(seeded_week))
+    with django_assert_num_queries(QUERIES):
+        manager_client.get(INSIGHTS + period_query(year))
+    assert sum("staff_auditentry" in query["sql"] and "INSERT" not in query["sql"]
+               for query in week_queries.captured_queries) == 2  # outcomes and the funnel read the trail
+
+
+@pytest.mark.parametrize("role", [FRONT_DESK, CLINICIAN, CONTENT_EDITOR])
+def test_only_the_clinic_manager_opens_insights(client, staff_member, clinic, role):
+    client.force_login(staff_member(role))
+
+    assert client.get(INSIGHTS).status_code == HTTPStatus.FORBIDDEN
+    assert "Insights" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_admin_index_links_insights_for_the_manager(manager_client, clinic):
+    page = manager_client.get(reverse("admin:index")).content.decode()
+
+    assert f'href="{INSIGHTS}">Insights</a>' in page
