@@ -290,6 +290,7 @@ def insights_page(model_admin, request):
         model_admin, request, "insights.html", "Insights", form=form, period=period, outcomes=outcomes,
         utilisation=utilisation, funnel=funnel, charts=insights.charts(outcomes, utilisation, funnel),
         query=urlencode({"first": period.first.isoformat(), "last": period.last.isoformat()}),
+        is_nav_sidebar_enabled=False,  # thirteen columns need the full width of a 1280 px screen
     )
 
 
