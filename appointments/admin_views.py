@@ -27,7 +27,7 @@ from appointments.staff_forms import (
     red_flag_questions,
     within_window,
 )
-from audit.trail import record_access
+from audit.trail import record_access, record_report
 
 
 def requested_day(model_admin, request, default):
@@ -274,7 +274,8 @@ def awaiting_triage(model_admin, request):
 def insights_page(model_admin, request):
     """The clinic manager's figures for a period: tables, the same figures as SVG charts, each table as CSV.
 
-    Aggregates only: no name, date of birth or contact detail is read, so no appointment is "viewed".
+    Aggregates only: no name, date of birth or contact detail is read, so no appointment is "viewed";
+    the trail records who opened which report for which period.
     """
     if not model_admin.has_insights_permission(request):
         raise PermissionDenied
@@ -283,6 +284,8 @@ def insights_page(model_admin, request):
     form = InsightsPeriodForm(request.GET if asked else None, initial={"first": default.first, "last": default.last})
     period = insights.Period(**form.cleaned_data) if asked and form.is_valid() else default
     table = request.GET.get("download", "")
+    record_report(request, "insights" + (f" ({table} CSV)" if table in insights.TABLES else ""),
+                  {"first": period.first.isoformat(), "last": period.last.isoformat()})
     if table in insights.TABLES:
         return _csv_download(table, period)
     outcomes, utilisation, funnel = insights.outcomes(period), insights.utilisation(period), insights.funnel(period)

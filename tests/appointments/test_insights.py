@@ -12,12 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments import insights
+from audit.models import AuditEntry
 from staff.roles import CLINIC_MANAGER, CLINICIAN, CONTENT_EDITOR, FRONT_DESK
 from tests.appointments.fixtures import INTAKE_TEXT, local, next_weekday
 
 # The page's queries: session, user, the audit context set and cleared, two permission lookups,
-# the triage badge's count, and the three figures (outcomes, utilisation, funnel) whatever the period.
-QUERIES = 10
+# the audit entry for opening the report, the triage badge's count, and the three figures
+# (outcomes, utilisation, funnel) whatever the period.
+QUERIES = 11
 
 
 def row(rows, provider, visit_type=""):
@@ -158,6 +160,17 @@ def test_only_the_clinic_manager_opens_insights(client, staff_member, clinic, ro
 
     assert client.get(INSIGHTS).status_code == HTTPStatus.FORBIDDEN
     assert "Insights" not in client.get(reverse("admin:index")).content.decode()
+    assert not AuditEntry.objects.filter(action="report").exists()
+
+
+def test_opening_insights_and_each_download_is_in_the_audit_trail(manager_client, seeded_week):
+    manager_client.get(INSIGHTS + period_query(seeded_week))
+    manager_client.get(INSIGHTS + period_query(seeded_week, download="outcomes"))
+
+    entries = AuditEntry.objects.filter(action="report").order_by("id")
+    assert [(e.username, e.changed_fields, e.appointment_id) for e in entries] == [
+        ("clinic-manager", ["insights"], None), ("clinic-manager", ["insights (outcomes CSV)"], None)]
+    assert entries[0].changes == {"first": seeded_week.first.isoformat(), "last": seeded_week.last.isoformat()}
 
 
 def test_the_admin_index_links_insights_for_the_manager(manager_client, clinic):
