@@ -410,6 +410,7 @@ class Appointment(models.Model):
             ("record_attendance", "Can mark appointments completed or no-show"),
             ("record_arrival", "Can check a patient in as arrived"),
             ("export_appointment", "Can export appointments as CSV"),
+            ("view_insights", "Can view the clinic's figures (aggregates, no patient detail)"),
         ]
         indexes = [
             models.Index(fields=["status", "starts_at"]),

@@ -41,6 +41,7 @@ MATRIX = {
     "opening hours": {CLINIC_MANAGER},
     "articles": {CONTENT_EDITOR, CLINIC_MANAGER},
     "audit trail": {CLINIC_MANAGER},
+    "insights": {CLINIC_MANAGER},
 }
 
 
@@ -50,7 +51,7 @@ def use(page, client, appointment):
     if page.startswith("check in"):
         return check_in(client, appointment, page)
     if page in {"list", "change", "delete", "history", "schedule", "calendar", "articles", "audit trail",
-                "opening hours"}:
+                "opening hours", "insights"}:
         url = {
             "list": CHANGELIST,
             "change": reverse("admin:appointments_appointment_change", args=[pk]),
@@ -60,6 +61,7 @@ def use(page, client, appointment):
             "calendar": reverse("admin:appointments_appointment_calendar"),
             "articles": reverse("admin:articles_article_changelist"),
             "audit trail": reverse("admin:audit_auditentry_changelist"),
+            "insights": reverse("admin:appointments_appointment_insights"),
             "opening hours": reverse("admin:appointments_provider_change", args=[appointment.provider_id]),
         }[page]
         response = client.get(url)
