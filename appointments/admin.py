@@ -98,11 +98,11 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
         "reference", "status", "status_reason", "visit_type", "provider", "location", "starts_at", "ends_at",
         "age", "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
         "rls_worse_evening", "reported_risk_factors", "notes", "source_article", "consent_version", "consented_at",
-        "created_at", "updated_at", "audit_trail", "move_link", "patient_messages",
+        "created_at", "updated_at", "audit_trail", "move_link", "patient_messages", "arrived_at",
     ]
     fieldsets = [
         ("Appointment", {"fields": ["reference", "status", "status_reason", "visit_type", "provider", "location",
-                                    "starts_at", "ends_at", "move_link"]}),
+                                    "starts_at", "ends_at", "arrived_at", "move_link"]}),
         ("Patient", {"fields": ["first_name", "last_name", ("date_of_birth", "age"), "guardian_name", "email", "phone",
                                 "preferred_contact", "is_new_patient", "insurance_carrier"]}),
         ("Intake (as the patient sent it)", {"fields": ["triage", "intake_reasons", "rls_urge_to_move",

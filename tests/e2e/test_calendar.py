@@ -176,3 +176,20 @@ def test_the_appointment_list_fits_1280_px_with_long_names_flags_and_titles(
     last = page.locator("#result_list thead th").last.bounding_box()
     assert last["x"] + last["width"] <= SCREEN["width"], "the last column is cut"
     page.screenshot(path=tmp_path / "list.png", full_page=True)
+
+
+def test_today_the_front_desk_checks_a_patient_in_from_the_grid(page, axe, staff_member, make_appointment, tmp_path):
+    start = max(timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=10),
+                local(timezone.localdate(), 0))
+    visit = make_appointment(start=start, status=Appointment.Status.CONFIRMED, last_name="Waiting")
+    sign_in(page, staff_member(FRONT_DESK))
+    page.goto(CALENDAR)
+    axe(page)
+    page.get_by_role("button", name=re.compile(r"^Arrived \(Rosalind Waiting, ")).click()
+    expect(page.get_by_text(re.compile(rf"{visit.reference}: arrived at"))).to_be_visible()
+    expect(page.locator(f"#appt-{visit.pk} .cal-state")).to_have_text(re.compile(r"^Arrived \d"))
+    expect(page.get_by_role("button", name=re.compile("^Arrived"))).to_have_count(0)
+    axe(page)
+    page.screenshot(path=tmp_path / "today.png", full_page=True)
+    visit.refresh_from_db()
+    assert visit.arrived_at is not None
