@@ -88,7 +88,7 @@ def test_front_desk_books_a_caller_into_a_specialists_first_free_time_by_keyboar
     page.keyboard.press("Enter")
     clicks += 1
 
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/appointment/\d+/change/$"))  # booked: the new appointment's page
     expect(page.get_by_text(re.compile(r"Booked TVS-\w+ for Phone Caller\."))).to_be_visible()
     booked = Appointment.objects.get(last_name="Caller")
     assert (booked.provider, booked.starts_at, booked.status) == (clinic["marsh"], first.start, "confirmed")
