@@ -23,7 +23,7 @@ WHERE submission_token IS NOT NULL
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0006_schedule_version'),
+        ('appointments', '0008_arrival'),
         ('articles', '0009_content_version'),
     ]
 
