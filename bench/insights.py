@@ -44,7 +44,7 @@ def fill_year(total: int = TOTAL) -> None:
                 ends_at=start + vein.duration, busy_until=start + vein.duration, status=random.choice(statuses),
                 first_name="Bench", last_name=f"Patient{index}", email=f"p{index}@example.com",
                 phone="+12015550123", consent_version="bench", consented_at=start,
-                submission_token=None if index % 3 else f"00000000-0000-4000-8000-{index:012d}",
+                submission_token_hash=None if index % 3 else f"{index:064x}",
                 source_article=random.choice(articles), reference=f"TVS-I{index:06d}",
                 manage_token_hash=f"insights-{index}",
             ))  # fmt: skip
