@@ -90,6 +90,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "truffles.context_processors.clinic",
             ],
+            # US dates ("Monday, December 7") in every template without {% load %}: truffles/dates.py.
+            "builtins": ["truffles.templatetags.us_dates"],
         },
     },
 ]
