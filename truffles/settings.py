@@ -217,6 +217,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Background work (patient messages) is stored in PostgreSQL and run by `manage.py worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Messages to patients and the clinic: sent by the worker, retried with doubling waits, never with health details.
+# A health article's medical review falls due this many months after the last one.
+TRUFFLES_REVIEW_MONTHS = env.int("TRUFFLES_REVIEW_MONTHS", default=12)
+
 TRUFFLES_MESSAGES = {
     "TIMEOUT_SECONDS": env.float("TRUFFLES_MAIL_TIMEOUT_SECONDS", default=5),
     "ATTEMPTS": env.int("TRUFFLES_MAIL_ATTEMPTS", default=8),
