@@ -107,25 +107,25 @@ class AppointmentRequestForm(forms.ModelForm):
     urgent_one_leg = forms.ChoiceField(
         choices=YES_NO,
         widget=forms.RadioSelect,
-        label="Right now, do you have sudden swelling, pain, warmth or redness in one leg?",
+        label="Sudden swelling, pain, warmth or redness in one leg?",
         error_messages={"required": "Answer the safety question about swelling, pain or redness in one leg."},
     )
     urgent_breathing = forms.ChoiceField(
         choices=YES_NO,
         widget=forms.RadioSelect,
-        label="Right now, do you have sudden shortness of breath or chest pain?",
+        label="Sudden shortness of breath or chest pain?",
         error_messages={"required": "Answer the safety question about shortness of breath or chest pain."},
     )
     urgent_bleeding = forms.ChoiceField(
         choices=YES_NO,
         widget=forms.RadioSelect,
-        label="Right now, is a varicose vein bleeding, and does the bleeding not stop when you press on it?",
+        label="A vein that is bleeding and does not stop when you press on it?",
         error_messages={"required": "Answer the safety question about a bleeding vein."},
     )
     urgent_cord = forms.ChoiceField(
         choices=YES_NO,
         widget=forms.RadioSelect,
-        label="Do you have a new hot, red, painful cord (a hard line) along a vein?",
+        label="A new hot, red, painful cord along a vein?",
         error_messages={"required": "Answer the safety question about a hot, red, painful vein."},
     )
     consent = forms.BooleanField(
@@ -158,11 +158,9 @@ class AppointmentRequestForm(forms.ModelForm):
             "rls_worse_at_rest": "It begins or gets worse when I sit or lie still",
             "rls_relieved_by_movement": "Walking or stretching eases it",
             "rls_worse_evening": "It is worse in the evening or at night",
-            "takes_dopamine_medicine": "I take pramipexole (Mirapex), ropinirole (Requip), rotigotine (Neupro) "
-            "or levodopa (Sinemet) now",
-            "known_sleep_apnea": "A doctor has told me I have sleep apnea",
-            "recent_blood_loss": "I have lost blood or given blood in the last few months "
-            "(for example a blood donation, an operation or heavy periods)",
+            "takes_dopamine_medicine": "I take pramipexole, ropinirole, rotigotine or levodopa",
+            "known_sleep_apnea": "I have been told I have sleep apnea",
+            "recent_blood_loss": "I have recently lost or given blood",
             "notes": "Anything else we should know? (optional)",
         }
         help_texts = {
@@ -200,6 +198,8 @@ class AppointmentRequestForm(forms.ModelForm):
                   "takes_dopamine_medicine", "known_sleep_apnea", "recent_blood_loss"]
     # Any "yes" stops the request with the urgent-care page, and nothing is stored.
     URGENT_FIELDS = ["urgent_one_leg", "urgent_breathing", "urgent_bleeding", "urgent_cord"]
+    # The questions above finish this sentence, on the page and in the staff's phone script.
+    URGENT_LEAD_IN = "Right now, do you have any of these?"
 
     def __init__(self, *args, visit_type=None, **kwargs):
         if visit_type is not None and visit_type.slug in RLS_VISIT_TYPES:

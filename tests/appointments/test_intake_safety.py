@@ -29,9 +29,9 @@ def test_the_rest_question_follows_the_irlssg_wording(client, open_slot):
 
 def test_the_form_asks_about_dopamine_medicines_sleep_apnea_and_blood_loss(client, open_slot):
     html = details_page(client, open_slot)
-    assert "pramipexole (Mirapex), ropinirole (Requip), rotigotine (Neupro) or levodopa (Sinemet)" in html
-    assert "A doctor has told me I have sleep apnea" in html
-    assert "I have lost blood or given blood in the last few months" in html
+    assert "I take pramipexole, ropinirole, rotigotine or levodopa" in html
+    assert "I have been told I have sleep apnea" in html
+    assert "I have recently lost or given blood" in html
 
 
 def test_the_new_answers_reach_the_booking_step(open_slot, patient_form):
@@ -94,7 +94,7 @@ def test_each_new_red_flag_stops_the_request_and_stores_nothing(client, open_slo
 
 def test_the_red_flags_are_asked_first_and_are_required(client, open_slot, slot_post):
     html = details_page(client, open_slot)
-    assert html.index("is a varicose vein bleeding") < html.index("First name")
+    assert html.index("A vein that is bleeding") < html.index("First name")
     assert html.index("hot, red, painful cord") < html.index("First name")
     response = client.post(DETAILS, slot_post(open_slot, urgent_bleeding=None, urgent_cord=None))
     html = response.content.decode()
@@ -106,5 +106,6 @@ def test_the_red_flags_are_asked_first_and_are_required(client, open_slot, slot_
 
 def test_staff_read_the_same_red_flags_to_a_caller(staff, clinic):
     html = staff.get("/admin/appointments/appointment/book/").content.decode()
-    assert "is a varicose vein bleeding, and does the bleeding not stop when you press on it?" in html
-    assert "new hot, red, painful cord (a hard line) along a vein?" in html
+    assert "Right now, do you have any of these?" in html
+    assert "A vein that is bleeding and does not stop when you press on it?" in html
+    assert "A new hot, red, painful cord along a vein?" in html
