@@ -23,7 +23,9 @@ RESERVED_SLUGS = {"feed"}
 PLACEHOLDER_REVIEWER_MARK = "placeholder"
 # Words that mean the page talks about procedures the clinic performs (and is paid for): it carries a disclosure.
 PROCEDURE_WORDS = re.compile(
-    r"\b(procedures?|ablation|sclerotherapy|phlebectomy|vein closure|vein treatment|closing (?:a |the |faulty )?veins?)\b", re.I
+    r"\b(procedures?|ablation|sclerotherapy|phlebectomy|vein closure|vein treatment"
+    r"|closing (?:a |the |faulty )?veins?)\b",
+    re.I,
 )
 
 

@@ -7,7 +7,9 @@ from django.db import migrations, models
 
 # Frozen copies of articles.models.medical_text_digest and PROCEDURE_WORDS as they were when written.
 PROCEDURE_WORDS = re.compile(
-    r"\b(procedures?|ablation|sclerotherapy|phlebectomy|vein closure|vein treatment|closing (?:a |the |faulty )?veins?)\b", re.I
+    r"\b(procedures?|ablation|sclerotherapy|phlebectomy|vein closure|vein treatment"
+    r"|closing (?:a |the |faulty )?veins?)\b",
+    re.I,
 )
 
 
