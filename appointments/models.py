@@ -579,6 +579,12 @@ class MessageQuerySet(models.QuerySet):
     def failed(self):
         return self.filter(state=Message.State.FAILED)
 
+    def counts_by_channel_and_state(self) -> list[tuple[str, str, int]]:
+        """(channel, state, count) for /metrics; every message is an email until another channel exists."""
+        channel = "channel" if any(f.name == "channel" for f in self.model._meta.fields) else models.Value("email")
+        rows = self.order_by().values_list(channel, "state").annotate(count=models.Count("pk"))
+        return [tuple(row) for row in rows]
+
 
 class Message(models.Model):
     """One email the clinic owes someone about an appointment, written with the change that causes it.
