@@ -25,7 +25,7 @@ from django.utils import timezone
 
 NAME = re.compile(r"^truffles-(\d{8}T\d{6}Z)\.dump(\.age)?$")
 # Bounds on the programs (a whole database may take a while; a wedged one must not hang a timer for ever).
-DUMP_SECONDS = 3600
+DUMP_SECONDS = 3000  # inside the backup unit's TimeoutStartSec (1 h), so our message comes first
 VERSION_SECONDS = 10
 
 

@@ -29,6 +29,8 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )  # fmt: skip
 DATABASE_ERRORS = Counter("truffles_database_errors", "Requests that met a database error, by error class.", ["error"])
+for _error in ("OperationalError", "InterfaceError"):  # the ones an outage raises: shown as 0 from the start
+    DATABASE_ERRORS.labels(_error)
 BOOKINGS = Counter(
     "truffles_bookings", "Attempts to hold a time: held, taken (lost to another booking) or refused.",
     ["source", "outcome"],

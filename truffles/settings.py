@@ -318,7 +318,7 @@ except ValueError as error:
 # these public keys (age1…, comma-separated) when given; the newest TRUFFLES_BACKUP_KEEP files are kept.
 TRUFFLES_BACKUP_DIR = Path(env.str("TRUFFLES_BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
 TRUFFLES_BACKUP_RECIPIENTS = env.list("TRUFFLES_BACKUP_RECIPIENTS", default=[])
-TRUFFLES_BACKUP_KEEP = env.int("TRUFFLES_BACKUP_KEEP", default=14)
+TRUFFLES_BACKUP_KEEP = env.int("TRUFFLES_BACKUP_KEEP", default=42)  # a week of four-hourly backups
 # Where PostgreSQL's client programs are, when not beside the embedded server or in Debian's usual places.
 TRUFFLES_PG_BIN_DIR = env.str("TRUFFLES_PG_BIN_DIR", default="")
 
