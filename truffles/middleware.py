@@ -47,26 +47,24 @@ class RequestRecordMiddleware:
     def __call__(self, request):
         given = request.headers.get("X-Request-ID", "")
         request_id = given if REQUEST_ID_PATTERN.fullmatch(given) else secrets.token_hex(8)
-        reset = REQUEST_ID.set(request_id)
+        # Not reset afterwards: Django logs a 4xx/5xx (django.request) once this chain has returned, and
+        # that line belongs to this request too. The next request in this thread sets its own.
+        REQUEST_ID.set(request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            duration = time.perf_counter() - started
-            status = response.status_code
-            match = request.resolver_match
-            # A page served whole by the page cache never reached the URL resolver.
-            view = match.view_name if match else "stored_page" if status in (200, 304) else "unresolved"
-            metrics.REQUESTS.labels(view, status).inc()
-            metrics.LATENCY.labels(view).observe(duration)
-            request_log.info(
-                "%s %s %s %.1f ms", request.method, view, status, duration * 1000,
-                extra={"method": request.method, "view": view, "status": status,
-                       "duration_ms": round(duration * 1000, 1)},
-            )  # fmt: skip
-            response.headers["X-Request-ID"] = request_id
-            return response
-        finally:
-            REQUEST_ID.reset(reset)
+        response = self.get_response(request)
+        duration = time.perf_counter() - started
+        status = response.status_code
+        match = request.resolver_match
+        # A page served whole by the page cache never reached the URL resolver.
+        view = match.view_name if match else "stored_page" if status in (200, 304) else "unresolved"
+        metrics.REQUESTS.labels(view, status).inc()
+        metrics.LATENCY.labels(view).observe(duration)
+        request_log.info(
+            "%s %s %s %.1f ms", request.method, view, status, duration * 1000,
+            extra={"method": request.method, "view": view, "status": status, "duration_ms": round(duration * 1000, 1)},
+        )  # fmt: skip
+        response.headers["X-Request-ID"] = request_id
+        return response
 
 
 def count_database_errors(sender, request=None, **kwargs) -> None:
