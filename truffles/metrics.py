@@ -42,6 +42,18 @@ NOTIFICATION_STATES = {
 }  # fmt: skip
 
 
+# The children for each (view, status): labels() takes a lock and builds a key on every call.
+_request_children: dict[tuple[str, int], tuple] = {}
+
+
+def count_request(view: str, status: int, seconds: float) -> None:
+    children = _request_children.get((view, status))
+    if children is None:
+        children = _request_children[(view, status)] = (REQUESTS.labels(view, status), LATENCY.labels(view))
+    children[0].inc()
+    children[1].observe(seconds)
+
+
 def counts_bookings(source: str) -> Callable:
     """Count what a booking step's Outcome says: held, taken, or refused (a limit or a rule)."""
     for outcome in BOOKING_OUTCOMES:

@@ -45,7 +45,7 @@ class RequestRecordMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        given = request.headers.get("X-Request-ID", "")
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = given if REQUEST_ID_PATTERN.fullmatch(given) else secrets.token_hex(8)
         # Not reset afterwards: Django logs a 4xx/5xx (django.request) once this chain has returned, and
         # that line belongs to this request too. The next request in this thread sets its own.
@@ -57,12 +57,13 @@ class RequestRecordMiddleware:
         match = request.resolver_match
         # A page served whole by the page cache never reached the URL resolver.
         view = match.view_name if match else "stored_page" if status in (200, 304) else "unresolved"
-        metrics.REQUESTS.labels(view, status).inc()
-        metrics.LATENCY.labels(view).observe(duration)
-        request_log.info(
-            "%s %s %s %.1f ms", request.method, view, status, duration * 1000,
-            extra={"method": request.method, "view": view, "status": status, "duration_ms": round(duration * 1000, 1)},
-        )  # fmt: skip
+        metrics.count_request(view, status, duration)
+        if settings.TRUFFLES_REQUEST_LOG:
+            request_log.info(
+                "%s %s %s %.1f ms", request.method, view, status, duration * 1000,
+                extra={"method": request.method, "view": view, "status": status,
+                       "duration_ms": round(duration * 1000, 1)},
+            )  # fmt: skip
         response.headers["X-Request-ID"] = request_id
         return response
 

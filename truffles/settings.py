@@ -302,8 +302,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
-# Outermost: times every request and writes its one log line (truffles/middleware.py).
+# Outermost: times and counts every request and writes its one log line (truffles/middleware.py); the
+# line (a few tens of microseconds) can be turned off where the proxy's access log is enough.
 MIDDLEWARE.insert(0, "truffles.middleware.RequestRecordMiddleware")
+TRUFFLES_REQUEST_LOG = env.bool("TRUFFLES_REQUEST_LOG", default=True)
 
 # /metrics (Prometheus) answers only the bearer token or these addresses/networks; everyone else gets a 404.
 TRUFFLES_METRICS_TOKEN = env.str("TRUFFLES_METRICS_TOKEN", default="")
