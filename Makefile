@@ -106,10 +106,11 @@ backup: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-bench: setup load-tools
+bench: setup load-tools backup-tools
 	$(PY) bench/load.py
 	$(PY) bench/run.py
 	$(PY) bench/articles_scaling.py
+	$(PY) bench/backup.py
 
 # Lighthouse pinned in tools/lighthouse/package-lock.json, run with Debian's Chromium; needs Node 18+.
 LIGHTHOUSE_BIN := tools/lighthouse/node_modules/.bin/lighthouse
