@@ -110,6 +110,7 @@ bench: setup load-tools backup-tools
 	$(PY) bench/load.py
 	$(PY) bench/run.py
 	$(PY) bench/articles_scaling.py
+	$(PY) bench/insights.py
 	$(PY) bench/backup.py
 
 # Lighthouse pinned in tools/lighthouse/package-lock.json, run with Debian's Chromium; needs Node 18+.
