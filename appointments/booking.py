@@ -16,6 +16,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from appointments import availability, messages, protection
 from appointments.models import Appointment, EmailCheck, Message, WorkingHours, submission_token_digest
+from truffles import metrics
 
 Status = Appointment.Status
 NO_DOUBLE_BOOKING = "appointment_no_double_booking"
@@ -98,6 +99,7 @@ def nearest_alternatives(slot: SlotChoice, count=5, policy=None):
     return sorted(slots[:count], key=lambda s: s.start)
 
 
+@metrics.counts_bookings("online")
 def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_token, browser: str,
                    source_article=None) -> Outcome:
     """A patient's request from the website: the limits, then the time is held and a code is emailed.
@@ -255,6 +257,7 @@ def _release(ids) -> int:
     return len(ids)
 
 
+@metrics.counts_bookings("phone")
 def book_by_phone(slot: SlotChoice, answers: dict) -> Outcome:
     """Staff book a patient who called: confirmed at once, consent taken on the phone."""
     details = {**answers, "status": Status.CONFIRMED, "consent_version": "phone", "consented_at": timezone.now()}

@@ -23,7 +23,7 @@ WHERE submission_token IS NOT NULL
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0008_arrival'),
+        ('appointments', '0009_plan_changing_intake_answers'),
         ('articles', '0009_content_version'),
     ]
 
