@@ -46,8 +46,8 @@ def test_the_email_code_step_is_one_short_screen_with_big_targets_and_takes_a_pa
                         ("Year", "1971"), ("Email*", "maria@example.com"), ("Phone number*", "2015550123")]:
         page.get_by_label(label, exact=True).fill(text)
     page.get_by_label("Varicose veins", exact=True).check()
-    page.locator("#id_urgent_one_leg_0").check()
-    page.locator("#id_urgent_breathing_0").check()
+    for question in ("urgent_one_leg", "urgent_breathing", "urgent_bleeding", "urgent_cord"):
+        page.locator(f"#id_{question}_0").check()  # "No"
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Send my request").click()
     page.wait_for_url(re.compile(r"/appointments/request/check-email/"))
