@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -44,6 +44,10 @@ class WaitlistEntryQuerySet(models.QuerySet):
             )
             .filter(Q(specialist__isnull=True) | Q(specialist=opening.provider_id))
             .exclude(offers__opening=opening)
+            .annotate(deciding_until=Subquery(
+                Offer.objects.filter(entry=OuterRef("pk"), state=Offer.State.OPEN, expires_at__gt=now)
+                .order_by("expires_at").values("expires_at")[:1]
+            ))  # fmt: skip
             .select_related("appointment__visit_type", "appointment__provider")
             .in_fair_order()
         )

@@ -77,9 +77,12 @@ def offer_opening(opening_id: int) -> str:
         opening.close(Opening.State.UNFILLED, "The waitlist was turned off.")
         return "waitlist off"
     _lapse_offers(opening, now)
-    waiting = list(opening.offers.filter(state=Offer.State.OPEN))
-    made = _make_offers(opening, now, Counter(offer.starts_at for offer in waiting))
+    waiting = list(opening.offers.filter(state=Offer.State.OPEN).select_related("entry__appointment__visit_type"))
+    made, retry_at = _make_offers(opening, now, waiting)
     waiting += made
+    if not waiting and retry_at:  # those it suits are deciding on another offer: ask again when theirs lapses
+        openings.queue_offers(opening, run_after=retry_at)
+        return "waiting for other offers to be answered"
     if not waiting:
         claimed = opening.offers.filter(state=Offer.State.CLAIMED).exists()
         state = Opening.State.FILLED if claimed else Opening.State.UNFILLED
@@ -102,28 +105,58 @@ def _lapse_offers(opening: Opening, now: datetime) -> None:
         entry.save(update_fields=["unanswered_offers", "state", "left_at"])
 
 
-def _make_offers(opening: Opening, now: datetime, offered: Counter) -> list[Offer]:
-    """Offer each fitting patient, in fair order, the earliest free time of the opening that suits them."""
+def _make_offers(opening: Opening, now: datetime, waiting: list[Offer]) -> tuple[list[Offer], datetime | None]:
+    """Offer each fitting patient, in fair order, the earliest free time of the opening that suits them.
+
+    Up to OFFERS_AT_ONCE patients share one start time; times offered side by side never overlap, so
+    every claim that wins leaves the others' times intact. A patient holds one offer at a time: for
+    those deciding on another, returns when the first of those offers lapses.
+    """
     at_once = settings.TRUFFLES_WAITLIST["OFFERS_AT_ONCE"]
     hold = timedelta(minutes=settings.TRUFFLES_WAITLIST["HOLD_MINUTES"])
     free_times = _free_times(opening, offer_policy(now))
-    made = []
+    held = Counter()  # start -> offers open for it
+    spans = {}  # start -> until when a visit there keeps the specialist busy
+    for offer in waiting:
+        _note_offered(held, spans, offer.starts_at, _busy_until(offer.entry, offer.starts_at))
+    made, retry_at = [], None
     for entry in WaitlistEntry.objects.who_could_take(opening, now)[:200]:
         appointment = entry.appointment
         start = next(
             (start for start in free_times(appointment.visit_type)
-             if start < appointment.starts_at and entry.fits(start) and offered[start] < at_once),
+             if start < appointment.starts_at and entry.fits(start)
+             and _fits_beside(start, _busy_until(entry, start), spans, held, at_once)),
             None,
         )  # fmt: skip
         if start is None:
+            continue
+        if entry.deciding_until:
+            retry_at = min(retry_at or entry.deciding_until, entry.deciding_until)
             continue
         offer = Offer.objects.create(opening=opening, entry=entry, starts_at=start, created_at=now,
                                      expires_at=min(now + hold, start))  # fmt: skip
         offer.message = messages.offer_time(offer)
         offer.save(update_fields=["message"])
-        offered[start] += 1
+        _note_offered(held, spans, start, _busy_until(entry, start))
         made.append(offer)
-    return made
+    return made, retry_at
+
+
+def _busy_until(entry: WaitlistEntry, start: datetime) -> datetime:
+    visit_type = entry.appointment.visit_type
+    return start + visit_type.duration + visit_type.buffer_after
+
+
+def _note_offered(held: Counter, spans: dict, start: datetime, until: datetime) -> None:
+    held[start] += 1
+    spans[start] = max(spans.get(start, start), until)
+
+
+def _fits_beside(start: datetime, until: datetime, spans: dict, held: Counter, at_once: int) -> bool:
+    """A start time shared with fewer than `at_once` others, or one that overlaps no other time on offer."""
+    if start in spans:
+        return held[start] < at_once
+    return all(until <= other or start >= other_until for other, other_until in spans.items())
 
 
 def _free_times(opening: Opening, policy: availability.Policy):
