@@ -82,11 +82,18 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     search_fields = ["appointment__reference"]
     search_help_text = "Search by reference."
     readonly_fields = ["state", "joined_at", "left_at", "unanswered_offers", "added_by"]
-    inlines = [OfferInline]
     actions = ["take_off_the_list"]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "appointment"] if obj else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [OfferInline] if obj else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "appointment":  # the appointments admin orders by annotations this query lacks
+            kwargs["queryset"] = Appointment.objects.order_by("pk")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="Patient")
     def patient(self, entry):

@@ -4,7 +4,7 @@ The worker's tasks run in this process (`run_queued_tasks`, django-tasks-db's ow
 the test outbox. tests/waitlist/test_claims.py races real connections; tests/e2e/test_waitlist.py runs it all.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,8 +28,10 @@ def test_the_window_rule_reads_as_the_patient_chose_it():
     assert window_fits([], "any", tuesday_morning)
     assert window_fits([1, 3], "any", tuesday_afternoon)
     assert not window_fits([0, 2], "any", tuesday_morning)
-    assert window_fits([], "morning", tuesday_morning) and not window_fits([], "morning", tuesday_afternoon)
-    assert window_fits([1], "afternoon", tuesday_afternoon) and not window_fits([1], "afternoon", tuesday_morning)
+    assert window_fits([], "morning", tuesday_morning)
+    assert not window_fits([], "morning", tuesday_afternoon)
+    assert window_fits([1], "afternoon", tuesday_afternoon)
+    assert not window_fits([1], "afternoon", tuesday_morning)
 
 
 def test_a_cancelled_time_is_offered_first_to_who_joined_first(
@@ -41,14 +43,17 @@ def test_a_cancelled_time_is_offered_first_to_who_joined_first(
     run_queued_tasks()
     (offer,) = offers_to(first)
     assert offers_to(second) == []
-    assert offer.starts_at == local(booking_day, 9) and offer.state == Offer.State.OPEN
+    assert offer.starts_at == local(booking_day, 9)
+    assert offer.state == Offer.State.OPEN
     (email,) = [m for m in mailoutbox if m.to == ["ada@example.com"]]
     assert email.subject == "Truffles Vein Specialists: An earlier time has opened"
     body = email.body
     assert f"http://127.0.0.1:8000{offer.get_absolute_url()}" in body or offer.get_absolute_url() in body
-    assert "9:00 AM" in body and "Dr. Elena Marsh" in body
+    assert "9:00 AM" in body
+    assert "Dr. Elena Marsh" in body
     for private in ["1968", "Acme", "Throbbing", "varicose", "2015550199"]:
-        assert private not in body and private not in email.subject
+        assert private not in body
+        assert private not in email.subject
 
 
 def test_an_offer_that_lapses_passes_the_time_to_the_next_in_line(
@@ -62,7 +67,8 @@ def test_an_offer_that_lapses_passes_the_time_to_the_next_in_line(
     assert [offer.state for offer in offers_to(first)] == [Offer.State.EXPIRED]
     assert [offer.state for offer in offers_to(second)] == [Offer.State.OPEN]
     first.refresh_from_db()
-    assert first.unanswered_offers == 1 and first.state == WaitlistEntry.State.WAITING
+    assert first.unanswered_offers == 1
+    assert first.state == WaitlistEntry.State.WAITING
 
 
 def test_no_offer_for_a_time_inside_the_minimum_notice(
@@ -87,7 +93,9 @@ def test_no_offer_to_who_left_the_list_or_wants_other_days(waiting_patient, visi
     other_specialist = waiting_patient("Di", weeks=2, provider="okafor", specialist=None)
     booking.cancel(visit_to_cancel)
     run_queued_tasks()
-    assert offers_to(left) == [] and offers_to(wrong_day) == [] and offers_to(afternoons) == []
+    assert offers_to(left) == []
+    assert offers_to(wrong_day) == []
+    assert offers_to(afternoons) == []
     assert len(offers_to(other_specialist)) == 1  # "any specialist": Dr. Marsh's time fits Di too
 
 
@@ -123,7 +131,8 @@ def test_the_waitlist_setting_turns_it_all_off(waiting_patient, visit_to_cancel,
     waitlist_settings.TRUFFLES_WAITLIST = {**waitlist_settings.TRUFFLES_WAITLIST, "ENABLED": False}
     booking.cancel(visit_to_cancel)
     run_queued_tasks()
-    assert offers_to(entry) == [] and not Opening.objects.exists()
+    assert offers_to(entry) == []
+    assert not Opening.objects.exists()
     assert offers.join(entry.appointment, specialist=None, weekdays=[], part_of_day="any") == (
         "The clinic is not keeping a waitlist at the moment."
     )
@@ -132,10 +141,11 @@ def test_the_waitlist_setting_turns_it_all_off(waiting_patient, visit_to_cancel,
 def test_new_working_hours_and_a_removed_closure_are_offered(waiting_patient, clinic, booking_day):
     saturday_patient = waiting_patient("Ada", weeks=3, weekdays=[5])
     WorkingHours.objects.create(provider=clinic["marsh"], location=clinic["location"], weekday=5,
-                                starts_at=datetime.min.time().replace(hour=9), ends_at=datetime.min.time().replace(hour=12))  # fmt: skip
+                                starts_at=time(9), ends_at=time(12))  # fmt: skip
     run_queued_tasks()
     (offer,) = offers_to(saturday_patient)
-    assert timezone.localtime(offer.starts_at).weekday() == 5 and timezone.localtime(offer.starts_at).hour == 9
+    assert timezone.localtime(offer.starts_at).weekday() == 5
+    assert timezone.localtime(offer.starts_at).hour == 9
     assert offer.opening.cause == Opening.Cause.NEW_HOURS
 
     tuesday = booking_day + timedelta(days=1)
@@ -145,7 +155,8 @@ def test_new_working_hours_and_a_removed_closure_are_offered(waiting_patient, cl
     closure.delete()
     run_queued_tasks()
     (offer,) = offers_to(tuesday_patient)
-    assert offer.opening.cause == Opening.Cause.CLOSURE_REMOVED and offer.starts_at == local(tuesday, 9)
+    assert offer.opening.cause == Opening.Cause.CLOSURE_REMOVED
+    assert offer.starts_at == local(tuesday, 9)
 
 
 def test_an_offer_email_is_not_sent_once_the_patient_left(waiting_patient, visit_to_cancel, mailoutbox):
