@@ -14,13 +14,13 @@ class WaitlistForm(forms.Form):
     )  # fmt: skip
     weekdays = forms.TypedMultipleChoiceField(
         label="Days", required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
-        choices=[(day, name) for day, name in WorkingHours.Weekday.choices if day < 5],
+        choices=[(day, name[:3]) for day, name in WorkingHours.Weekday.choices if day < 5],
     )  # fmt: skip
     part_of_day = forms.ChoiceField(
-        label="Time of day", choices=WaitlistEntry.PartOfDay.choices, widget=forms.RadioSelect,
-        initial=WaitlistEntry.PartOfDay.ANY,
+        label="Time of day", widget=forms.RadioSelect, initial=WaitlistEntry.PartOfDay.ANY,
+        choices=[("any", "Any"), ("morning", "Mornings"), ("afternoon", "Afternoons")],
     )  # fmt: skip
-    specialist = forms.ChoiceField(label="With", widget=forms.RadioSelect, initial="any")
+    specialist = forms.ChoiceField(label="With", initial="any")
     channel = forms.ChoiceField(
         label="Tell me by", choices=WaitlistEntry.Channel.choices, widget=forms.RadioSelect,
         initial=WaitlistEntry.Channel.EMAIL,

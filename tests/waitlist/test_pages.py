@@ -50,7 +50,7 @@ def test_a_window_without_days_or_times_is_refused_next_to_the_field(client, pat
     assert response.status_code == HTTPStatus.BAD_REQUEST
     page = response.content.decode()
     assert "Choose at least one day, or mornings or afternoons." in page
-    assert "<details class=\"mt-2\" open>" in page  # the form stays open with the patient's answers
+    assert "<details class=\"mt-1\" open>" in page  # the form stays open with the patient's answers
     assert not WaitlistEntry.objects.exists()
 
 
