@@ -8,7 +8,7 @@ row lock, so a second claimer sees the first one's move and is told the time has
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -47,8 +47,9 @@ def join(appointment: Appointment, *, specialist: Provider | None, weekdays: lis
         return "The clinic is not keeping a waitlist at the moment."
     if not locked.is_active or locked.starts_at <= timezone.now():
         return "Only an upcoming requested or confirmed visit can wait for an earlier time."
-    entry = WaitlistEntry.objects.filter(appointment=locked).first() or WaitlistEntry(appointment=locked)
-    if entry.state != State.WAITING:
+    entry = WaitlistEntry.objects.filter(appointment=locked).first()
+    if entry is None or entry.state != State.WAITING:  # a new place at the end of the line
+        entry = entry or WaitlistEntry(appointment=locked)
         entry.joined_at, entry.left_at, entry.unanswered_offers = timezone.now(), None, 0
     entry.specialist, entry.weekdays, entry.part_of_day = specialist, sorted(set(weekdays)), part_of_day
     entry.channel, entry.state, entry.added_by = channel, State.WAITING, added_by or entry.added_by
@@ -77,6 +78,10 @@ def offer_opening(opening_id: int) -> str:
         opening.close(Opening.State.UNFILLED, "The waitlist was turned off.")
         return "waitlist off"
     _lapse_offers(opening, now)
+    wake = next_offer_hour(now)
+    if wake:  # nobody reads an offer at 3 am: it would lapse unread and count against them
+        openings.queue_offers(opening, run_after=wake)
+        return "waiting for the morning"
     waiting = list(opening.offers.filter(state=Offer.State.OPEN).select_related("entry__appointment__visit_type"))
     made, retry_at = _make_offers(opening, now, waiting)
     waiting += made
@@ -90,6 +95,16 @@ def offer_opening(opening_id: int) -> str:
         return opening.state
     openings.queue_offers(opening, run_after=min(offer.expires_at for offer in waiting))
     return f"{len(made)} offer(s) sent"
+
+
+def next_offer_hour(now: datetime) -> datetime | None:
+    """None inside the hours offers go out (clinic time, OFFER_HOURS); otherwise when they next start."""
+    first, last = settings.TRUFFLES_WAITLIST["OFFER_HOURS"]
+    local = timezone.localtime(now)
+    if first <= local.hour < last:
+        return None
+    day = local.date() + timedelta(days=1 if local.hour >= last else 0)
+    return timezone.make_aware(datetime.combine(day, time(first)))
 
 
 def _lapse_offers(opening: Opening, now: datetime) -> None:

@@ -29,7 +29,7 @@ def time_freed(*, provider_id: int, location_id: int, starts_at: datetime, ends_
         return None
     opening = Opening.objects.create(
         provider_id=provider_id, location_id=location_id, starts_at=starts_at, ends_at=ends_at, cause=cause,
-        freed_by=freed_by,
+        freed_by=freed_by, created_at=now,
     )  # fmt: skip
     queue_offers(opening)
     return opening

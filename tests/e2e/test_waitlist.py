@@ -69,7 +69,9 @@ def cancel_in_the_admin(browser, live_server, staff_member, appointment, axe):
 def test_a_patient_takes_an_earlier_time_a_cancellation_freed(
     page, axe, live_server, clinic, booking_day, make_appointment, staff_member, worker, smtp_server
 ):
-    worker(smtp_server, TRUFFLES_SITE_URL=live_server.url)
+    # Offers go out from 8 am to 9 pm clinic time; this test may run at any hour.
+    worker(smtp_server, TRUFFLES_SITE_URL=live_server.url, TRUFFLES_WAITLIST_FIRST_HOUR=0,
+           TRUFFLES_WAITLIST_LAST_HOUR=24)  # fmt: skip
     earlier = make_appointment(start=local(booking_day, 9), status=Appointment.Status.CONFIRMED,
                                **{**PATIENT, "email": "someone.else@example.com"})  # fmt: skip
 

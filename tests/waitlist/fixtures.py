@@ -13,7 +13,8 @@ from waitlist.models import Offer, WaitlistEntry
 @pytest.fixture
 def waitlist_settings(settings):
     """Offers to one patient at a time unless a test says otherwise; a long hold, so nothing lapses by itself."""
-    settings.TRUFFLES_WAITLIST = {"ENABLED": True, "HOLD_MINUTES": 30, "OFFERS_AT_ONCE": 1, "MAX_UNANSWERED": 3}
+    settings.TRUFFLES_WAITLIST = {"ENABLED": True, "HOLD_MINUTES": 30, "OFFERS_AT_ONCE": 1, "MAX_UNANSWERED": 3,
+                                  "OFFER_HOURS": (0, 24)}  # tests run at any hour; one test checks the night
     return settings
 
 

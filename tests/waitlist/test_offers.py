@@ -168,3 +168,18 @@ def test_an_offer_email_is_not_sent_once_the_patient_left(waiting_patient, visit
     message = Message.objects.get(kind=Message.Kind.WAITLIST_OFFER)
     assert message.state == Message.State.SKIPPED
     assert not any(m.to == ["ada@example.com"] for m in mailoutbox)
+
+
+def test_offers_wait_for_the_morning_at_night(waiting_patient, visit_to_cancel, waitlist_settings):
+    waitlist_settings.TRUFFLES_WAITLIST = {**waitlist_settings.TRUFFLES_WAITLIST, "OFFER_HOURS": (8, 21)}
+    evening = datetime(2026, 12, 8, 22, 30, tzinfo=ZONE)
+    assert offers.next_offer_hour(evening.replace(hour=9)) is None
+    assert offers.next_offer_hour(evening) == datetime(2026, 12, 9, 8, 0, tzinfo=ZONE)
+    assert offers.next_offer_hour(evening.replace(hour=6)) == datetime(2026, 12, 8, 8, 0, tzinfo=ZONE)
+
+    entry = waiting_patient("Ada", weeks=2)
+    waitlist_settings.TRUFFLES_WAITLIST = {**waitlist_settings.TRUFFLES_WAITLIST, "OFFER_HOURS": (0, 0)}
+    booking.cancel(visit_to_cancel)
+    run_queued_tasks()
+    assert offers_to(entry) == []
+    assert Opening.objects.get().state == Opening.State.OFFERING  # offered in the morning, not dropped
