@@ -20,7 +20,6 @@ from appointments.models import Appointment, Closure, Location, Message, Provide
 from appointments.paginators import AppointmentPaginator
 from audit.models import AuditEntry
 from audit.trail import record_access
-from waitlist.admin import waitlist_summary
 
 
 @admin.register(Location)
@@ -98,7 +97,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         "reference", "status", "status_reason", "visit_type", "provider", "location", "starts_at", "ends_at",
         "age", "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
         "rls_worse_evening", "reported_risk_factors", "notes", "source_article", "consent_version", "consented_at",
-        "created_at", "updated_at", "audit_trail", "move_link", "patient_messages", "waitlist",
+        "created_at", "updated_at", "audit_trail", "move_link", "patient_messages",
     ]
     fieldsets = [
         ("Appointment", {"fields": ["reference", "status", "status_reason", "visit_type", "provider", "location",
@@ -110,7 +109,6 @@ class AppointmentAdmin(admin.ModelAdmin):
                                                         "rls_worse_evening", "reported_risk_factors", "notes",
                                                         "source_article", "consent_version", "consented_at"]}),
         ("Emails about this appointment", {"fields": ["patient_messages"]}),
-        ("Waitlist: an earlier time", {"fields": ["waitlist"]}),
         ("History", {"fields": ["created_at", "updated_at", "audit_trail"]}),
     ]
 
@@ -178,10 +176,6 @@ class AppointmentAdmin(admin.ModelAdmin):
     def patient_messages(self, appointment):
         return render_to_string("admin/appointments/appointment/messages.html",
                                 {"messages": appointment.messages.order_by("created_at", "pk")})
-
-    @admin.display(description="Waitlist")
-    def waitlist(self, appointment):
-        return waitlist_summary(appointment) if appointment.pk else "—"
 
     @admin.display(description="Change time")
     def move_link(self, appointment):

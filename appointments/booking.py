@@ -3,7 +3,7 @@
 Each step takes plain values, runs in one transaction and returns an `Outcome` that the caller
 (a patient view, an admin view or action, a command) only has to show. PostgreSQL's exclusion
 constraint has the last word on double booking; the checks here give people a clear answer first.
-Patient messages and the waitlist (time freed by a cancellation, decline or move) hook on here.
+Patient messages hook on here, and `signals.time_freed` tells listeners (the waitlist) of time a step frees.
 """
 
 from dataclasses import dataclass, field, replace
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from appointments import availability, messages, protection
 from appointments.models import Appointment, Message, WorkingHours
-from waitlist import openings
+from appointments.signals import time_freed
 
 Status = Appointment.Status
 NO_DOUBLE_BOOKING = "appointment_no_double_booking"
@@ -198,7 +198,7 @@ def _move(appointment, slot, policy, keep_status) -> Outcome:
                 locked.status = Status.REQUESTED
             locked.save()
             messages.announce(locked, Message.Kind.MOVED)
-            openings.time_freed(**old_time, cause="moved", freed_by=locked)
+            time_freed.send(Appointment, **old_time, cause="moved", freed_by=locked)
     except (_Taken, IntegrityError) as error:
         return _taken(error, slot, policy)
     return Outcome(locked)
@@ -248,7 +248,7 @@ ANNOUNCED = {
 }
 
 
-# Steps after which the appointment's time is free for someone else (waitlist/openings.py), as an opening's cause.
+# Steps after which the appointment's time is free for someone else (signals.time_freed), with the cause.
 FREES_ITS_TIME = {Status.DECLINED: "declined", Status.CANCELLED: "cancelled"}
 
 
@@ -271,7 +271,9 @@ def _change_status(appointment: Appointment, status, reason: str, by_patient=Fal
         elif status in ANNOUNCED:
             messages.announce(locked, ANNOUNCED[status])
         if status in FREES_ITS_TIME:
-            openings.appointment_freed(locked, FREES_ITS_TIME[status])
+            time_freed.send(Appointment, provider_id=locked.provider_id, location_id=locked.location_id,
+                            starts_at=locked.starts_at, ends_at=locked.busy_until, cause=FREES_ITS_TIME[status],
+                            freed_by=locked)  # fmt: skip
     return Outcome(locked)
 
 

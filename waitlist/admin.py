@@ -1,13 +1,12 @@
 """The waitlist in the staff admin: who waits (since when, for which window), the freed times and the offers made.
 
-Staff put a caller on the list from the appointment's page ("Put on the waitlist" opens the add form
-here with the appointment filled in); saving goes through `offers.join`, as the patient's form does.
+Staff put a caller on the list from the appointment's page (templatetags/waitlist_admin.py: "Put on the
+waitlist" opens the add form here with the appointment filled in); saving goes through `offers.join`.
 """
 
 from django import forms
 from django.contrib import admin
 from django.http import HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -20,20 +19,6 @@ from waitlist.models import Offer, Opening, WaitlistEntry
 
 def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%a %b %-d, %Y, %-I:%M %p") if moment else "—"
-
-
-def waitlist_summary(appointment: Appointment) -> str:
-    """The appointment page's waitlist section: the entry, its offers, and a link to add or change it."""
-    entry = WaitlistEntry.objects.filter(appointment=appointment).select_related("specialist").first()
-    if entry is None:
-        url = reverse("admin:waitlist_waitlistentry_add") + f"?appointment={appointment.pk}"
-    else:
-        url = reverse("admin:waitlist_waitlistentry_change", args=[entry.pk])
-    offers_made = entry.offers.select_related("opening__provider").order_by("-created_at") if entry else []
-    return render_to_string("admin/waitlist/summary.html", {
-        "appointment": appointment, "entry": entry, "offers": offers_made, "url": url,
-        "can_wait": appointment.is_active and appointment.starts_at > timezone.now(),
-    })  # fmt: skip
 
 
 class WaitlistEntryForm(forms.ModelForm):

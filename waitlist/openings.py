@@ -1,8 +1,9 @@
 """Recording time that became free, for the worker to offer to those who wait.
 
-The booking steps (appointments/booking.py) call `time_freed` inside the transaction that frees the
-time; new working hours and removed closures call it through waitlist/signals.py. Each records an
-`Opening` and queues `offer_freed_time` with only its id, so a rolled-back change offers nothing.
+The booking steps (appointments/booking.py) send `time_freed` inside the transaction that frees the
+time; it, new working hours and removed closures reach `time_freed` here through waitlist/signals.py.
+Each records an `Opening` and queues `offer_freed_time` with only its id, so a rolled-back change
+offers nothing.
 """
 
 from datetime import datetime, timedelta
@@ -33,14 +34,6 @@ def time_freed(*, provider_id: int, location_id: int, starts_at: datetime, ends_
     )  # fmt: skip
     queue_offers(opening)
     return opening
-
-
-def appointment_freed(appointment: Appointment, cause: str) -> Opening | None:
-    """The time an appointment held (with its buffer), freed by a cancellation, a decline or a move."""
-    return time_freed(
-        provider_id=appointment.provider_id, location_id=appointment.location_id, starts_at=appointment.starts_at,
-        ends_at=appointment.busy_until, cause=cause, freed_by=appointment,
-    )  # fmt: skip
 
 
 def queue_offers(opening: Opening, run_after: datetime | None = None) -> None:

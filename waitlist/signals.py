@@ -1,13 +1,19 @@
-"""Time freed by the schedule's configuration rather than a booking step: new working hours, a closure removed.
-
-Signals, because staff change these in the admin's plain model forms and inlines, and every path counts.
+"""Where the waitlist hears of freed time: the booking steps' `time_freed`, and the schedule's configuration
+(new working hours, a closure removed), which staff change in the admin's plain forms and inlines.
 """
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from appointments.models import Closure, WorkingHours
+from appointments.signals import time_freed
 from waitlist import openings
+
+
+@receiver(time_freed)
+def offer_freed_time(sender, *, provider_id, location_id, starts_at, ends_at, cause, freed_by=None, **kwargs):
+    openings.time_freed(provider_id=provider_id, location_id=location_id, starts_at=starts_at, ends_at=ends_at,
+                        cause=cause, freed_by=freed_by)  # fmt: skip
 
 
 @receiver(pre_save, sender=WorkingHours)
