@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('appointments', '0009_waitlist_offer_message'),
+        ('appointments', '0010_waitlist_offer_message'),
     ]
 
     operations = [

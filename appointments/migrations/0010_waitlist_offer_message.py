@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0008_arrival'),
+        ('appointments', '0009_plan_changing_intake_answers'),
     ]
 
     operations = [
