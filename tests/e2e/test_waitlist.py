@@ -120,7 +120,7 @@ def test_a_patient_takes_an_earlier_time_a_cancellation_freed(
     page.wait_for_url(re.compile(r"/appointments/manage/"))
     expect(page.get_by_text("Your visit has moved to the earlier time.")).to_be_visible()
     when = page.locator("dt", has_text="When").locator("xpath=following-sibling::dd[1]")
-    expect(when).to_contain_text(f"{booking_day:%A} {booking_day.day} {booking_day:%B %Y} at 9:00 AM")
+    expect(when).to_contain_text(f"{booking_day:%A}, {booking_day:%B} {booking_day.day}, {booking_day.year} at 9:00 AM")
     axe(page)
     fits_the_phone(page)
     mine.refresh_from_db()
