@@ -59,6 +59,7 @@ SUBJECTS = {
     Kind.PATIENT_CANCELLED: "You cancelled your visit on {day}",
     Kind.MOVED: "Your visit has moved to {when}",
     Kind.REMINDER: "Reminder: your visit {when}",
+    Kind.WAITLIST_OFFER: "An earlier time has opened",
     Kind.CLINIC_NOTICE: "New online request {reference}",
     Kind.EMAIL_CODE: "Your code to send your request",
 }
@@ -104,6 +105,16 @@ def send_email_code(check) -> Message:
     message = Message.objects.create(
         appointment_id=check.appointment_id, kind=Kind.EMAIL_CODE, sequence=check.codes_sent
     )
+    _enqueue(message)
+    return message
+
+
+def offer_time(offer) -> Message:
+    """Record and queue the email for a waitlist offer (waitlist/offers.py), inside the offer's transaction.
+
+    The offer's id is the message's sequence: one email per offer, whatever retries happen.
+    """
+    message = Message.objects.create(appointment=offer.entry.appointment, kind=Kind.WAITLIST_OFFER, sequence=offer.pk)
     _enqueue(message)
     return message
 
@@ -204,6 +215,11 @@ def obsolete(message: Message) -> str:
         return "Not sent: the patient's details were erased."
     if message.kind == Kind.EMAIL_CODE:
         return _obsolete_code(message)
+    if message.kind == Kind.WAITLIST_OFFER:
+        offer = getattr(message, "waitlist_offer", None)
+        if offer is None or not offer.is_open or offer.entry.state != offer.entry.State.WAITING:
+            return "Not sent: the offer was taken or lapsed, or the patient left the waitlist."
+        return ""
     if message.kind not in (Kind.CONFIRMED, Kind.MOVED, Kind.REMINDER):
         return ""
     if message.kind in (Kind.CONFIRMED, Kind.REMINDER) and appointment.status != Appointment.Status.CONFIRMED:
@@ -259,6 +275,9 @@ def render(message: Message) -> EmailMultiAlternatives:
     if message.kind == Kind.EMAIL_CODE:
         check = appointment.email_check
         context.update(code=check.code(message.sequence), expires=timezone.localtime(check.expires_at))
+    if message.kind == Kind.WAITLIST_OFFER:
+        context["offer"] = offer = getattr(message, "waitlist_offer", None)
+        context["claim_url"] = site_url(offer.get_absolute_url()) if offer else ""
     subject = SUBJECTS[message.kind].format(reference=appointment.reference, when=when, day=day)
     template = f"emails/{message.kind}"
     recipient = appointment.email if message.to_patient else settings.TRUFFLES_MESSAGES["CLINIC_INBOX"]

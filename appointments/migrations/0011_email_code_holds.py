@@ -23,7 +23,7 @@ WHERE submission_token IS NOT NULL
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0009_plan_changing_intake_answers'),
+        ('appointments', '0010_waitlist_offer_message'),
         ('articles', '0009_content_version'),
     ]
 
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='message',
             name='kind',
-            field=models.CharField(choices=[('received', 'Request received'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled by the clinic'), ('patient_cancelled', 'Cancelled by the patient'), ('moved', 'Moved to a new time'), ('reminder', 'Reminder'), ('clinic_notice', 'New request (clinic inbox)'), ('email_code', 'Code to prove the email address')], max_length=20),
+            field=models.CharField(choices=[('received', 'Request received'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled by the clinic'), ('patient_cancelled', 'Cancelled by the patient'), ('moved', 'Moved to a new time'), ('reminder', 'Reminder'), ('waitlist_offer', 'Earlier time offered'), ('clinic_notice', 'New request (clinic inbox)'), ('email_code', 'Code to prove the email address')], max_length=20),
         ),
         migrations.AddConstraint(
             model_name='appointment',
