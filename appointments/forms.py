@@ -1,12 +1,18 @@
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from appointments.models import Appointment, Provider, VisitType
 from articles.models import RiskFactor
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
+# What a patient agrees to when they tick the text box (TCPA); stored word for word with its version.
+TEXT_CONSENT_WORDING = (
+    "I agree to get texts about this visit from {clinic} at the number above (about 3 to 6 per visit). "
+    "Message and data rates may apply. Reply STOP to end, HELP for help. Agreeing is not needed to book."
+)
 # Visit types for restless legs: their form opens with "Restless legs" ticked and its questions shown.
 RLS_VISIT_TYPES = {"rls-consultation"}
 
@@ -116,6 +122,14 @@ class AppointmentRequestForm(forms.ModelForm):
         label="Right now, do you have sudden shortness of breath or chest pain?",
         error_messages={"required": "Answer the safety question about shortness of breath or chest pain."},
     )
+    notify_by = forms.ChoiceField(
+        choices=Appointment.NotifyBy.choices,
+        initial=Appointment.NotifyBy.EMAIL,
+        widget=forms.RadioSelect,
+        label="How should we send you updates about this visit?",
+        required=False,  # none chosen: email, as before texts existed
+    )
+    text_consent = forms.BooleanField(required=False, label=TEXT_CONSENT_WORDING)
     consent = forms.BooleanField(
         label="I agree that the clinic keeps these details to arrange my visit.",
         error_messages={"required": "We can only accept your request once you agree to the privacy notice."},
@@ -175,7 +189,7 @@ class AppointmentRequestForm(forms.ModelForm):
     # Page order, so the error summary lists problems as the patient meets them.
     field_order = [
         "urgent_one_leg", "urgent_breathing", "first_name", "last_name", "date_of_birth", "guardian_name",
-        "email", "phone", "reasons",
+        "email", "phone", "notify_by", "text_consent", "reasons",
     ]  # fmt: skip
     RLS_FIELDS = ["rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening"]
 
@@ -187,11 +201,20 @@ class AppointmentRequestForm(forms.ModelForm):
         self.fields["date_of_birth"].required = True
         self.fields["risk_factors"].label_from_instance = lambda factor: factor.patient_label
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["text_consent"].label = TEXT_CONSENT_WORDING.format(clinic=settings.CLINIC["name"])
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
 
     def answers(self) -> dict:
-        """What the patient told us, as the booking steps take it (risk factors included)."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        """What the patient told us, as the booking steps take it (risk factors and consent to texts included)."""
+        answers = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        answers["notify_by"] = self.cleaned_data["notify_by"] or Appointment.NotifyBy.EMAIL
+        if self.cleaned_data["text_consent"] and answers["notify_by"] != Appointment.NotifyBy.EMAIL:
+            answers.update(
+                text_consent_wording=self.fields["text_consent"].label,
+                text_consent_version=settings.TRUFFLES_TEXTS["CONSENT_VERSION"],
+                text_consented_at=timezone.now(),
+            )
+        return answers
 
     @property
     def asks_about_rls(self) -> bool:
@@ -250,6 +273,10 @@ class AppointmentRequestForm(forms.ModelForm):
         if self.rls_answers_need_rls_reason and Appointment.Reason.RLS not in cleaned.get("reasons", []):
             # Answers typed before "Restless legs" was unticked are not the patient's last word.
             cleaned.update(dict.fromkeys(self.RLS_FIELDS, False), risk_factors=[])
+        if cleaned.get("notify_by") in (Appointment.NotifyBy.TEXT, Appointment.NotifyBy.BOTH) and not cleaned.get(
+            "text_consent"
+        ):
+            self.add_error("text_consent", "To get texts, tick this box to agree to them, or choose email only.")
         born = cleaned.get("date_of_birth")
         if born:
             today = timezone.localdate()

@@ -19,6 +19,8 @@ ROLES = {
         "appointments.view_schedule",
         "appointments.triage_appointment",
         "appointments.view_message",
+        "appointments.view_textreply",
+        "appointments.change_textreply",
         "appointments.view_location",
         "appointments.view_provider",
         "appointments.view_visittype",

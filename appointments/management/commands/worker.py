@@ -6,7 +6,7 @@ import threading
 from django.db import connection
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
-from appointments import messages
+from appointments import notifications
 
 logger = logging.getLogger(__name__)
 
@@ -25,17 +25,17 @@ class Command(DatabaseWorker):
         )  # fmt: skip
 
     def handle(self, *args, stop_with=None, **options):
-        messages.requeue_abandoned()
+        notifications.requeue_abandoned()
         threading.Thread(target=self.sweep, daemon=True, name="requeue-abandoned").start()
         if stop_with:
             threading.Thread(target=self.watch, args=(stop_with,), daemon=True, name="stop-with").start()
         super().handle(*args, **options)
 
     def sweep(self):
-        interval = max(messages.stale_after().total_seconds(), 5)
+        interval = max(notifications.stale_after().total_seconds(), 5)
         while not threading.Event().wait(interval):
             try:
-                messages.requeue_abandoned()
+                notifications.requeue_abandoned()
             except Exception:
                 logger.exception("Could not look for abandoned messages; will try again")
             finally:
