@@ -149,7 +149,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, appointment):
-        coming = format_html(' <span class="patient-confirmed">patient said C</span>') if (
+        coming = format_html(' <span class="patient-confirmed">{}</span>', "patient said C") if (
             appointment.patient_confirmed_at and appointment.is_active) else ""
         return format_html('<span class="status status-{}">{}</span>{}', appointment.status,
                            appointment.get_status_display(), coming)
