@@ -10,8 +10,8 @@ from articles.models import RiskFactor
 YES_NO = [("no", "No"), ("yes", "Yes")]
 # What a patient agrees to when they tick the text box (TCPA); stored word for word with its version.
 TEXT_CONSENT_WORDING = (
-    "I agree to get texts about this visit from {clinic} at the number above (about 3 to 6 per visit). "
-    "Message and data rates may apply. Reply STOP to end, HELP for help. Agreeing is not needed to book."
+    "I agree to get texts about this visit from {clinic} at this number (about 3 to 6). "
+    "Message and data rates may apply. Reply STOP to end, HELP for help. Not needed to book."
 )
 # Visit types for restless legs: their form opens with "Restless legs" ticked and its questions shown.
 RLS_VISIT_TYPES = {"rls-consultation"}
@@ -123,10 +123,10 @@ class AppointmentRequestForm(forms.ModelForm):
         error_messages={"required": "Answer the safety question about shortness of breath or chest pain."},
     )
     notify_by = forms.ChoiceField(
-        choices=Appointment.NotifyBy.choices,
+        choices=[("email", "Email"), ("text", "Text"), ("both", "Both")],
         initial=Appointment.NotifyBy.EMAIL,
-        widget=forms.RadioSelect,
-        label="How should we send you updates about this visit?",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        label="Updates by",
         required=False,  # none chosen: email, as before texts existed
     )
     text_consent = forms.BooleanField(required=False, label=TEXT_CONSENT_WORDING)
@@ -221,6 +221,11 @@ class AppointmentRequestForm(forms.ModelForm):
         """The restless-legs questions are shown when "Restless legs" is one of the reasons."""
         reasons = self.data.getlist("reasons") if self.is_bound else self.initial.get("reasons", [])
         return Appointment.Reason.RLS in reasons
+
+    @property
+    def asks_for_text_consent(self) -> bool:
+        """The consent box for texts shows once texts are chosen (the script shows it as the patient chooses)."""
+        return self.is_bound and self.data.get("notify_by") in (Appointment.NotifyBy.TEXT, Appointment.NotifyBy.BOTH)
 
     @property
     def needs_guardian(self) -> bool:

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from appointments import booking, sms, texts
 from appointments.models import Appointment, Message, TextOptOut, TextReply
-from tests.appointments.fixtures import PATIENT, local
+from tests.appointments.fixtures import local
 from tests.appointments.mail_fixtures import run_queued_tasks, wait_until
 from tests.appointments.test_messages import FORBIDDEN
-from tests.appointments.text_fixtures import AUTH_TOKEN, SITE_URL, quiet_hours_around_now, signed_post
+from tests.appointments.text_fixtures import SITE_URL, quiet_hours_around_now, signed_post
 
 DETAILS = "/appointments/request/details/"
 NUMBER = "+12015550123"  # what "(201) 555-0123" on the form becomes
@@ -85,7 +85,8 @@ def test_each_notification_goes_by_text_to_a_patient_who_chose_texts(book_with_t
     assert {m.to[0] for m in mailoutbox} >= {"maria.lopez@example.com"}
     assert Message.objects.filter(channel=Message.Channel.EMAIL, kind=Kind.CONFIRMED, state=State.SENT).exists()
     for record in caplog.records:  # no number, no words of a text in any log line
-        assert "5550123" not in record.getMessage() and "Reply" not in record.getMessage()
+        assert "5550123" not in record.getMessage()
+        assert "Reply" not in record.getMessage()
 
 
 def test_the_short_link_opens_the_patients_page(book_with_texts, client):
@@ -142,8 +143,10 @@ def test_forged_and_unsigned_webhooks_are_refused_and_change_nothing(book_with_t
     assert signed_post(client, path, params, site_url="https://elsewhere.example").status_code == HTTPStatus.FORBIDDEN
     assert client.get(path).status_code == HTTPStatus.METHOD_NOT_ALLOWED
     message.refresh_from_db()
-    assert message.state == State.SENT and message.delivery == ""
-    assert not TextOptOut.objects.exists() and not TextReply.objects.exists()
+    assert message.state == State.SENT
+    assert message.delivery == ""
+    assert not TextOptOut.objects.exists()
+    assert not TextReply.objects.exists()
     assert Appointment.objects.get(pk=appointment.pk).patient_confirmed_at is None
 
 
@@ -255,7 +258,8 @@ def test_a_number_that_cannot_take_texts_gets_the_email_instead(book_with_texts,
     run_queued_tasks()
     assert "maria.lopez@example.com" not in [m.to[0] for m in mailoutbox]  # text only: no email to the patient yet
     message = report(client, Message.objects.get(channel=TEXT), "undelivered", "30006")
-    assert message.state == State.FAILED and "30006" in message.last_error
+    assert message.state == State.FAILED
+    assert "30006" in message.last_error
     run_queued_tasks()
     fallback = Message.objects.get(kind=Kind.RECEIVED, channel=Message.Channel.EMAIL)
     assert fallback.state == State.SENT
@@ -276,7 +280,8 @@ def test_nothing_is_texted_in_the_quiet_hours_it_waits_for_the_morning(book_with
     book_with_texts()
     run_queued_tasks()
     text = Message.objects.get(channel=TEXT)
-    assert text.state == State.PENDING and text.attempts == 0
+    assert text.state == State.PENDING
+    assert text.attempts == 0
     morning = timezone.localtime(text.send_after)
     assert morning.time() == settings.TRUFFLES_TEXTS["QUIET_HOURS"][1]
     assert morning > timezone.now()
