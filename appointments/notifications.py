@@ -187,6 +187,11 @@ def _send_text(message: Message, text: sms.OutgoingText) -> str:
         provider_id = sms.send(text, status_callback=sms.status_callback_url(message.pk))
     except sms.TextNotSent as error:
         if error.cannot_receive:
+            if error.summary == f"Twilio {sms.OPTED_OUT_AT_TWILIO}":  # the number told Twilio STOP: as if told us
+                TextOptOut.objects.update_or_create(
+                    number_digest=TextOptOut.digest(message.appointment.phone),
+                    defaults={"opted_out": True, "keyword": "Twilio 21610"},
+                )
             with transaction.atomic():
                 fall_back_to_email(Message.objects.select_for_update().get(pk=message.pk), describe(error))
             return "by email instead"

@@ -293,3 +293,10 @@ def test_the_sdk_reaches_the_configured_api_url(texting):
     assert sms.enabled()
     assert sms.client().http_client.base_url == texting.url
     wait_until(lambda: texting.sent() == [], 2)
+
+
+def test_erasing_a_visit_erases_what_the_patient_wrote(book_with_texts, client):
+    appointment = book_with_texts()
+    reply(client, "My leg is swollen again")
+    Appointment.objects.filter(pk=appointment.pk).erase_patient_details()
+    assert TextReply.objects.get().body == ""
