@@ -21,6 +21,7 @@ def clinic_today(request):
             .order_by("starts_at")
         ),
         "can_see_schedule": request.user.has_perm("appointments.view_schedule"),
+        "can_see_insights": request.user.has_perm("appointments.view_insights"),
     }
 
 
