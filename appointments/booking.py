@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from appointments import availability, notifications, protection
 from appointments.models import Appointment, Message, WorkingHours
+from truffles import metrics
 
 Status = Appointment.Status
 NO_DOUBLE_BOOKING = "appointment_no_double_booking"
@@ -93,6 +94,7 @@ def nearest_alternatives(slot: SlotChoice, count=5, policy=None):
     return sorted(slots[:count], key=lambda s: s.start)
 
 
+@metrics.counts_bookings("online")
 def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_token,
                    source_article=None) -> Outcome:
     """A patient's request from the website: anti-abuse limits, consent, then the slot is held.
@@ -131,6 +133,7 @@ def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_
         return Outcome(existing)
 
 
+@metrics.counts_bookings("phone")
 def book_by_phone(slot: SlotChoice, answers: dict) -> Outcome:
     """Staff book a patient who called: confirmed at once, consent taken on the phone."""
     details = {**answers, "status": Status.CONFIRMED, "consent_version": "phone", "consented_at": timezone.now()}
@@ -221,6 +224,19 @@ STATUS_STEPS = {
 }
 
 
+def record_arrival(appointment: Appointment) -> Outcome:
+    """The front desk checks a patient in: the time is kept (and audited by the trigger), the status stays."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if not locked.can_arrive:
+            if locked.arrived_at:
+                return Outcome(error="This patient was already checked in.")
+            return Outcome(error="Only a confirmed visit of today can be checked in.")
+        locked.arrived_at = timezone.now()
+        locked.save(update_fields=["arrived_at", "updated_at"])
+    return Outcome(locked)
+
+
 def cancel_by_patient(appointment: Appointment) -> Outcome:
     if not appointment.can_be_cancelled_by_patient():
         return Outcome(error="This appointment can no longer be cancelled online. Please call the clinic.")
@@ -242,8 +258,12 @@ def _change_status(appointment: Appointment, status, reason: str, by_patient=Fal
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if not locked.can_change_to(status):
             return Outcome(error=f"A {locked.get_status_display().lower()} appointment cannot be marked {label}.")
-        if status in (Status.COMPLETED, Status.NO_SHOW) and locked.starts_at > timezone.now():
-            # Marking a future visit done would free its time and tell the patient nothing.
+        if status == Status.NO_SHOW and locked.arrived_at:
+            return Outcome(error="The patient was checked in as arrived: this visit is not a no-show.")
+        if status in (Status.COMPLETED, Status.NO_SHOW) and locked.starts_at > timezone.now() and not (
+            status == Status.COMPLETED and locked.arrived_at
+        ):
+            # Marking a future visit done would free its time and tell the patient nothing (unless they came early).
             return Outcome(error=f"An appointment cannot be marked {label} before it starts.")
         locked.status = status
         if reason:

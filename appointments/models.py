@@ -328,8 +328,8 @@ class Appointment(models.Model):
     KEPT_ON_ERASURE = {
         "id", "reference", "manage_token_hash", "submission_token", "status", "visit_type", "provider", "location",
         "starts_at", "ends_at", "busy_until", "source_article", "consent_version", "consented_at",
-        "created_at", "updated_at", "erased_at", "short_link_hash", "text_consent_version", "text_consented_at",
-        "patient_confirmed_at",
+        "created_at", "updated_at", "erased_at", "arrived_at", "short_link_hash", "text_consent_version",
+        "text_consented_at", "patient_confirmed_at",
     }
     TRANSITIONS = {
         Status.REQUESTED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
@@ -406,6 +406,10 @@ class Appointment(models.Model):
     rls_worse_at_rest = models.BooleanField("worse at rest", default=False)
     rls_relieved_by_movement = models.BooleanField("eased by movement", default=False)
     rls_worse_evening = models.BooleanField("worse in the evening or at night", default=False)
+    # What changes an RLS plan (augmentation risk, a worsening factor, a reason for low iron).
+    takes_dopamine_medicine = models.BooleanField("takes a dopamine agonist or levodopa now", default=False)
+    known_sleep_apnea = models.BooleanField("known sleep apnea", default=False)
+    recent_blood_loss = models.BooleanField("recent blood loss or blood donation", default=False)
     risk_factors = models.ManyToManyField("articles.RiskFactor", related_name="appointments", blank=True)
     notes = models.TextField(blank=True, max_length=1000)
     source_article = models.ForeignKey(
@@ -432,6 +436,9 @@ class Appointment(models.Model):
     erased_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the retention job erased the patient's details."
     )
+    arrived_at = models.DateTimeField(
+        "arrived", null=True, blank=True, editable=False, help_text="When the front desk checked the patient in."
+    )
     created_at = models.DateTimeField("received", auto_now_add=True)
     updated_at = models.DateTimeField("last changed", auto_now=True)
 
@@ -443,6 +450,7 @@ class Appointment(models.Model):
             ("view_schedule", "Can view the day and week schedule"),
             ("triage_appointment", "Can confirm, decline and cancel requests"),
             ("record_attendance", "Can mark appointments completed or no-show"),
+            ("record_arrival", "Can check a patient in as arrived"),
             ("export_appointment", "Can export appointments as CSV"),
             ("view_insights", "Can view the clinic's figures (aggregates, no patient detail)"),
         ]
@@ -546,6 +554,17 @@ class Appointment(models.Model):
         return self.age_on(timezone.localdate()) if self.date_of_birth else None
 
     @property
+    def day_state(self) -> str:
+        """Where the visit is in the clinic's day: its status, or "arrived" once a confirmed patient checked in."""
+        return "arrived" if self.status == self.Status.CONFIRMED and self.arrived_at else self.status
+
+    @property
+    def can_arrive(self) -> bool:
+        """Check-in is for a confirmed visit of today that has not been checked in yet."""
+        return (self.status == self.Status.CONFIRMED and self.arrived_at is None
+                and timezone.localdate(self.starts_at) == timezone.localdate())
+
+    @property
     def attendance_due(self) -> bool:
         """Completed or no-show can be recorded once the visit has started."""
         return self.starts_at <= timezone.now()
@@ -553,7 +572,9 @@ class Appointment(models.Model):
     def next_statuses(self) -> list[str]:
         """The statuses staff may move this appointment to now, in the order the buttons show them."""
         allowed = self.TRANSITIONS[self.status]
-        if not self.attendance_due:
+        if self.arrived_at:
+            allowed = allowed - {self.Status.NO_SHOW}  # they came: never a no-show
+        elif not self.attendance_due:
             allowed = allowed - {self.Status.COMPLETED, self.Status.NO_SHOW}
         return [status for status in self.Status.values if status in allowed]
 
@@ -588,6 +609,12 @@ class Appointment(models.Model):
             [self.rls_urge_to_move, self.rls_worse_at_rest, self.rls_relieved_by_movement, self.rls_worse_evening]
         )
 
+    @property
+    def plan_changing_answers(self) -> list[str]:
+        """The intake answers that change an RLS plan, as staff name them."""
+        fields = ["takes_dopamine_medicine", "known_sleep_apnea", "recent_blood_loss"]
+        return [str(self._meta.get_field(name).verbose_name) for name in fields if getattr(self, name)]
+
     def triage_summary(self) -> str:
         """One line for staff: what the patient reported, and what they read before asking."""
         parts = []
@@ -595,6 +622,7 @@ class Appointment(models.Model):
             parts.append("reason: " + ", ".join(self.reason_labels))
         if "rls" in self.reasons or self.rls_core_features:
             parts.append(f"RLS core features {self.rls_core_features}/4")
+        parts.extend(self.plan_changing_answers)
         factors = list(self.risk_factors.all())
         if factors:
             parts.append("risk factors: " + ", ".join(factor.name.lower() for factor in factors))
@@ -640,6 +668,12 @@ class MessageQuerySet(models.QuerySet):
 
     def failed(self):
         return self.filter(state=Message.State.FAILED)
+
+    def counts_by_channel_and_state(self) -> list[tuple[str, str, int]]:
+        """(channel, state, count) for /metrics; every message is an email until another channel exists."""
+        channel = "channel" if any(f.name == "channel" for f in self.model._meta.fields) else models.Value("email")
+        rows = self.order_by().values_list(channel, "state").annotate(count=models.Count("pk"))
+        return [tuple(row) for row in rows]
 
 
 class Message(models.Model):

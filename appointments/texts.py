@@ -8,9 +8,8 @@ reference and a short link: never a name, a reason, a date of birth or anything 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.utils import dateformat
-
 from appointments.models import Message
+from truffles import dates
 
 Kind = Message.Kind
 SEGMENT = 160
@@ -56,8 +55,8 @@ class TextFacts:
 
 
 def when(starts: datetime) -> str:
-    """"Mon Dec 14, 9:00 AM": short, and unambiguous within the 60 days patients can book ahead."""
-    return dateformat.format(starts, "D M j, g:i A")
+    """"Mon, Dec 14, 9:00 AM" (truffles/dates.py): short, and unambiguous within the 60 days patients book ahead."""
+    return f"{dates.short_weekday_date(starts)}, {dates.clock_time(starts)}"
 
 
 def compose(kind: str, facts: TextFacts, *, first: bool = False) -> str:

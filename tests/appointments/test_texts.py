@@ -12,7 +12,7 @@ from appointments import texts
 from appointments.models import Message
 
 ZONE = ZoneInfo("America/New_York")
-# The longest a day and time can print ("Wed Sep 30, 12:45 PM"), a realistic site address, a long link.
+# The longest a day and time can print ("Wed, Sep 30, 12:45 PM"), a realistic site address, a long link.
 LONGEST = texts.TextFacts(
     clinic="Truffles Vein Specialists", phone="(555) 010-2030", starts=datetime(2026, 9, 30, 12, 45, tzinfo=ZONE),
     reference="TVS-ABC234", link="https://truffles-veins.example/v/abcdefghij", confirmed=False,
@@ -33,7 +33,7 @@ def test_every_notification_fits_one_sms_segment(kind, first):
 def test_every_notification_names_clinic_time_reference_and_a_way_back(kind):
     text = texts.compose(kind, LONGEST)
     assert text.startswith("Truffles Vein Specialists")
-    assert "Wed Sep 30, 12:45 PM" in text
+    assert "Wed, Sep 30, 12:45 PM" in text
     assert "TVS-ABC234" in text
     assert LONGEST.link in text or "(555) 010-2030" in text
 

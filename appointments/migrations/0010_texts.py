@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0007_insights_permission'),
+        ('appointments', '0009_plan_changing_intake_answers'),
     ]
 
     operations = [
