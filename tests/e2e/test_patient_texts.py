@@ -51,6 +51,8 @@ def test_a_patient_who_chose_texts_gets_the_confirmation_by_text(
     page.get_by_label("Varicose veins", exact=True).check()
     page.locator("#id_urgent_one_leg_0").check()
     page.locator("#id_urgent_breathing_0").check()
+    page.locator("#id_urgent_bleeding_0").check()
+    page.locator("#id_urgent_cord_0").check()
     page.locator("#id_consent").check()
     consent = page.get_by_label(re.compile("I agree to get texts about this visit"))
     expect(consent).to_be_visible()  # shown once texts are chosen
