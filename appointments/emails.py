@@ -24,6 +24,7 @@ SUBJECTS = {
     Kind.PATIENT_CANCELLED: "You cancelled your visit on {day}",
     Kind.MOVED: "Your visit has moved to {when}",
     Kind.REMINDER: "Reminder: your visit {when}",
+    Kind.WAITLIST_OFFER: "An earlier time has opened",
     Kind.CLINIC_NOTICE: "New online request {reference}",
 }
 
@@ -58,6 +59,9 @@ def render(message: Message) -> EmailMultiAlternatives:
         "admin_url": site_url(reverse("admin:appointments_appointment_change", args=[appointment.pk])),
         "reason": appointment.status_reason if message.kind in (Kind.DECLINED, Kind.CANCELLED) else "",
     }
+    if message.kind == Kind.WAITLIST_OFFER:
+        context["offer"] = offer = getattr(message, "waitlist_offer", None)
+        context["claim_url"] = site_url(offer.get_absolute_url()) if offer else ""
     subject = SUBJECTS[message.kind].format(reference=appointment.reference, when=when, day=day)
     template = f"emails/{message.kind}"
     recipient = appointment.email if message.to_patient else settings.TRUFFLES_MESSAGES["CLINIC_INBOX"]

@@ -108,6 +108,16 @@ def fall_back_to_email(message: Message, why: str) -> None:
         logger.info("Text %s for %s goes by email instead: %s", message.pk, message.appointment.reference, why)
 
 
+def offer_time(offer) -> Message:
+    """Record and queue the email for a waitlist offer (waitlist/offers.py), inside the offer's transaction.
+
+    The offer's id is the message's sequence: one email per offer, whatever retries happen.
+    """
+    message = Message.objects.create(appointment=offer.entry.appointment, kind=Kind.WAITLIST_OFFER, sequence=offer.pk)
+    _enqueue(message)
+    return message
+
+
 def _enqueue(message: Message) -> None:
     from appointments.tasks import deliver_message
 
@@ -249,6 +259,11 @@ def obsolete(message: Message) -> str:
     appointment = message.appointment
     if appointment.erased_at:
         return "Not sent: the patient's details were erased."
+    if message.kind == Kind.WAITLIST_OFFER:
+        offer = getattr(message, "waitlist_offer", None)
+        if offer is None or not offer.is_open or offer.entry.state != offer.entry.State.WAITING:
+            return "Not sent: the offer was taken or lapsed, or the patient left the waitlist."
+        return ""
     if message.kind not in (Kind.CONFIRMED, Kind.MOVED, Kind.REMINDER):
         return ""
     if message.kind in (Kind.CONFIRMED, Kind.REMINDER) and appointment.status != Appointment.Status.CONFIRMED:

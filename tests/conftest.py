@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.appointments.mail_fixtures",
     "tests.appointments.text_fixtures",
     "tests.staff.fixtures",
+    "tests.waitlist.fixtures",
 ]
 
 CHROMIUM = "/usr/bin/chromium"

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("articles/", include("articles.urls")),
     path("appointments/", include("appointments.urls")),
+    path("waitlist/", include("waitlist.urls")),
     # Short links in texts, and Twilio's webhooks: public addresses outside /appointments/.
     path("v/<slug:code>", appointment_views.short_link, name="short_link"),
     path("v/<slug:code>/change", appointment_views.short_link, {"change": True}, name="short_link_change"),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0009_plan_changing_intake_answers'),
+        ('appointments', '0010_waitlist_offer_message'),
     ]
 
     operations = [
