@@ -23,7 +23,7 @@ WHERE submission_token IS NOT NULL
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0010_waitlist_offer_message'),
+        ('appointments', '0011_texts'),
         ('articles', '0009_content_version'),
     ]
 
