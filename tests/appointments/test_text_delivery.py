@@ -9,6 +9,7 @@ from http import HTTPStatus
 import pytest
 
 from appointments.models import Appointment, Message
+from tests.appointments.fixtures import request_with_code
 from tests.appointments.mail_fixtures import wait_until
 
 DETAILS = "/appointments/request/details/"
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def book(client, open_slot, slot_post, texting):
     def submit():
         started = time.perf_counter()
-        response = client.post(DETAILS, slot_post(open_slot, notify_by="text", text_consent="on"))
+        response = request_with_code(client, slot_post(open_slot, notify_by="text", text_consent="on"))
         elapsed = time.perf_counter() - started
         assert response.status_code == HTTPStatus.FOUND
         return Appointment.objects.get(), elapsed

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from appointments import booking, sms, texts
 from appointments.models import Appointment, Message, TextOptOut, TextReply
-from tests.appointments.fixtures import local
+from tests.appointments.fixtures import local, request_with_code
 from tests.appointments.mail_fixtures import run_queued_tasks, wait_until
 from tests.appointments.test_messages import FORBIDDEN
 from tests.appointments.text_fixtures import SITE_URL, quiet_hours_around_now, signed_post
@@ -30,7 +30,7 @@ TEXT = Message.Channel.TEXT
 def book_with_texts(client, open_slot, slot_post, texting):
     def book(notify_by="both", slot=None, **overrides):
         data = slot_post(slot or open_slot, notify_by=notify_by, text_consent="on", **overrides)
-        response = client.post(DETAILS, data)
+        response = request_with_code(client, data)
         assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
         return Appointment.objects.order_by("-pk").first()
 
@@ -103,7 +103,7 @@ def test_texts_only_with_the_consent_box_ticked_and_its_words_are_kept(client, o
     assert "To get texts, tick this box to agree to them, or choose email only." in response.content.decode()
     assert not Appointment.objects.exists()
 
-    assert client.post(DETAILS, slot_post(open_slot, notify_by="text", text_consent="on")).status_code == 302
+    assert request_with_code(client, slot_post(open_slot, notify_by="text", text_consent="on")).status_code == 302
     appointment = Appointment.objects.get()
     assert appointment.text_consent_wording.startswith("I agree to get texts about this visit from Truffles")
     assert "Reply STOP to end" in appointment.text_consent_wording
@@ -116,7 +116,7 @@ def test_texts_only_with_the_consent_box_ticked_and_its_words_are_kept(client, o
 
 
 def test_a_patient_who_chose_email_gets_no_text(client, open_slot, slot_post, texting, mailoutbox):
-    client.post(DETAILS, slot_post(open_slot, notify_by="email", text_consent="on"))
+    request_with_code(client, slot_post(open_slot, notify_by="email", text_consent="on"))
     run_queued_tasks()
     assert texting.sent() == []
     assert Appointment.objects.get().text_consented_at is None
