@@ -18,7 +18,7 @@ LONGEST = texts.TextFacts(
     reference="TVS-ABC234", link="https://truffles-veins.example/v/abcdefghij", confirmed=False,
 )  # fmt: skip
 # The waitlist offer's text comes with the waitlist's texting (i19-waitlist).
-NOT_TEXTED_HERE = {Message.Kind.CLINIC_NOTICE, Message.Kind.WAITLIST_OFFER}
+NOT_TEXTED_HERE = {Message.Kind.CLINIC_NOTICE, Message.Kind.WAITLIST_OFFER, Message.Kind.EMAIL_CODE}
 PATIENT_KINDS = [kind for kind in Message.Kind.values if kind not in NOT_TEXTED_HERE]
 
 
