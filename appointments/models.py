@@ -790,6 +790,7 @@ class TextReply(models.Model):
     class Meaning(models.TextChoices):
         CONFIRM = "confirm", "C: confirmed they are coming"
         CHANGE = "change", "R: asked to change the time"
+        TAKE_OFFER = "take_offer", "Y: took a waitlist offer"
         STOP = "stop", "Stopped texts"
         START = "start", "Restarted texts"
         HELP = "help", "Asked for help"
