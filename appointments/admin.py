@@ -20,6 +20,7 @@ from appointments.models import Appointment, Closure, Location, Message, Provide
 from appointments.paginators import AppointmentPaginator
 from audit.models import AuditEntry
 from audit.trail import record_access
+from truffles.numbers import OverlongNumber, TooLong, whole_number
 
 
 @admin.register(Location)
@@ -203,10 +204,13 @@ class AppointmentAdmin(admin.ModelAdmin):
             record_access(request, "view", [appointment])
 
     def get_object(self, request, object_id, from_field=None):
-        object_id = str(object_id)
-        if not (object_id.isascii() and object_id.isdigit()):  # "²".isdigit() is True, int("²") fails
+        try:
+            pk = whole_number(str(object_id))  # "²".isdigit() is True, int("²") fails; whole_number refuses both
+        except TooLong:
+            raise OverlongNumber("appointment number") from None
+        except ValueError:
             return None
-        return self.model._default_manager.with_details().filter(pk=object_id).first()
+        return self.model._default_manager.with_details().filter(pk=pk).first()
 
     def add_view(self, request, form_url="", extra_context=None):
         # Staff add appointments through "Book by phone", which checks the time is free.

@@ -26,6 +26,7 @@ from appointments.staff_forms import (
     within_window,
 )
 from audit.trail import record_access
+from truffles.numbers import OverlongNumber, TooLong, whole_number
 
 
 def requested_day(model_admin, request, default):
@@ -100,8 +101,11 @@ KEPT = ["patient", "visit_type", "provider", "date", "slot"]
 
 def _returning_patient(request):
     """The earlier visit whose details prefill the form (`?patient=<id>`), unless erased."""
-    pk = request.GET.get("patient", "")
-    if not (pk.isascii() and pk.isdigit()):
+    try:
+        pk = whole_number(request.GET.get("patient", ""))
+    except TooLong:
+        raise OverlongNumber("patient number") from None
+    except ValueError:
         return None
     return Appointment.objects.filter(pk=pk, erased_at__isnull=True).first()
 

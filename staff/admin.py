@@ -5,6 +5,7 @@ from django.utils import formats, timezone
 
 from appointments.models import Appointment
 from audit.models import AuditEntry
+from truffles.numbers import whole_number_or_none
 
 REFERENCE_PREFIX = "TVS-"
 
@@ -61,9 +62,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
             return queryset.filter(appointment_id__in=ids), False
         if not term:
             return queryset, False
-        # isdigit() alone accepts "²" and other digits int() refuses.
-        if term.isascii() and term.isdigit():
-            return queryset.filter(Q(appointment_id=int(term)) | Q(username=term)), False
+        if (number := whole_number_or_none(term)) is not None:
+            return queryset.filter(Q(appointment_id=number) | Q(username=term)), False
         return queryset.filter(username=term), False
 
     @admin.display(description="When", ordering="occurred_at")
