@@ -8,6 +8,8 @@ SAFE = {
     "log_min_error_statement": {"fatal", "panic"},
     "log_statement": {"none", "ddl"},
     "log_min_duration_statement": {"-1"},
+    # A constraint violation's DETAIL line quotes the refused values.
+    "log_error_verbosity": {"terse"},
 }
 
 
@@ -34,8 +36,9 @@ def database_logs_no_statements(app_configs=None, **kwargs):
     return [
         checks.Warning(
             f"The database server may write statements, with patient details in them, to its log ({settings_text}).",
-            hint="As a superuser: ALTER ROLE <app role> SET log_min_error_statement = 'panic'; keep log_statement "
-            "'none' and log_min_duration_statement -1 (README: 'Patient data and the database log').",
+            hint="As a superuser: ALTER ROLE <app role> SET log_min_error_statement = 'panic'; ALTER ROLE <app role> "
+            "SET log_error_verbosity = 'terse'; keep log_statement 'none' and log_min_duration_statement -1 "
+            "(README: 'Patient data and the database log').",
             id="truffles.W001",
         )
     ]

@@ -279,12 +279,16 @@ PERMISSIONS_POLICY = (
 NO_STORE_PATHS = ("/appointments/", "/admin/")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
 
-# Logging: to stderr; never log request bodies (they carry health information).
+# Logging: to stderr; never log request bodies (they carry health information). Every handler passes
+# records through the patient-data filter first, whatever its formatter (truffles/log_redaction.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_patient_data": {"()": "truffles.log_redaction.PatientDataFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_patient_data"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
