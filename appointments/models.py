@@ -205,8 +205,10 @@ class AppointmentQuerySet(models.QuerySet):
         )
 
     def on_schedule(self):
-        """Visits that belong on the day's schedule: everything but declined and cancelled."""
-        return self.exclude(status__in=[Appointment.Status.DECLINED, Appointment.Status.CANCELLED])
+        """Visits that belong on the day's schedule: everything but declined, cancelled and expired requests."""
+        return self.exclude(
+            status__in=[Appointment.Status.DECLINED, Appointment.Status.CANCELLED, Appointment.Status.EXPIRED]
+        )
 
     def on_local_days(self, first: date, days: int = 1):
         """Visits starting on these local days (the clinic's time zone)."""
@@ -216,20 +218,43 @@ class AppointmentQuerySet(models.QuerySet):
     def awaiting_triage(self):
         return self.filter(status=Appointment.Status.REQUESTED)
 
-    def front_desk_default(self):
-        """What the front desk works on: every request, and all visits from today on.
+    def undecided_past(self, now=None):
+        """Requests whose time came with nobody confirming or declining them."""
+        return self.filter(status=Appointment.Status.REQUESTED, starts_at__lt=now or timezone.now())
 
-        Fast with years of history: the rows come from two index scans, not the whole table.
+    def expire_undecided(self, now=None) -> int:
+        """Close the requests whose time passed without a decision; the number closed."""
+        now = now or timezone.now()
+        return self.undecided_past(now).update(
+            status=Appointment.Status.EXPIRED, status_reason=Appointment.EXPIRED_REASON, updated_at=now
+        )
+
+    def attendance_unrecorded(self, now=None):
+        """Confirmed visits that have ended with neither "completed" nor "no-show" recorded."""
+        return self.filter(status=Appointment.Status.CONFIRMED, ends_at__lt=now or timezone.now(),
+                           erased_at__isnull=True)  # fmt: skip
+
+    def front_desk_default(self):
+        """What the front desk works on: every request, all visits from today on, and past visits
+        still marked confirmed (attendance to record).
+
+        Fast with years of history: the rows come from index scans, not the whole table.
         """
         start_of_today = local_days(timezone.localdate())[0]
-        return self.filter(Q(status=Appointment.Status.REQUESTED) | Q(starts_at__gte=start_of_today))
+        return self.filter(
+            Q(status=Appointment.Status.REQUESTED)
+            | Q(status=Appointment.Status.CONFIRMED, starts_at__lt=start_of_today, erased_at__isnull=True)
+            | Q(starts_at__gte=start_of_today)
+        )
 
     def with_triage_rank(self):
-        """Annotations for Appointment.TRIAGE_ORDER: requests first, then upcoming by time, then the past."""
+        """Annotations for Appointment.TRIAGE_ORDER: requests and past visits without attendance first,
+        then upcoming by time, then the past."""
         now = timezone.now()
         return self.annotate(
             triage_rank=Case(
                 When(status=Appointment.Status.REQUESTED, then=Value(0)),
+                When(status=Appointment.Status.CONFIRMED, ends_at__lt=now, then=Value(0)),
                 When(starts_at__gte=now, then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
@@ -302,6 +327,7 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
+        EXPIRED = "expired", "Expired (no decision)"
 
     ACTIVE_STATUSES = [Status.REQUESTED, Status.CONFIRMED]
     SEARCH_FIELDS = ["reference", "first_name", "last_name", "email", "phone"]
@@ -319,7 +345,11 @@ class Appointment(models.Model):
         Status.CANCELLED: set(),
         Status.COMPLETED: set(),
         Status.NO_SHOW: set(),
+        # The patient may have come all the same: the desk can still record what happened.
+        Status.EXPIRED: {Status.COMPLETED, Status.NO_SHOW},
     }
+    # Shown to the patient on their page, like every status reason.
+    EXPIRED_REASON = "Its time passed before we could confirm it. Please book a new time or call us."
 
     class ContactMethod(models.TextChoices):
         PHONE = "phone", "Phone call"

@@ -14,6 +14,7 @@ def clinic_today(request):
         return None
     return {
         "awaiting_triage": Appointment.objects.awaiting_triage().count(),
+        "attendance_unrecorded": Appointment.objects.attendance_unrecorded().count(),
         "appointments": list(
             Appointment.objects.on_local_days(timezone.localdate())
             .on_schedule()
