@@ -279,11 +279,13 @@ class AppointmentQuerySet(models.QuerySet):
     def overlapping(self, start, end):
         return self.filter(starts_at__lt=end, busy_until__gt=start)
 
-    def erase_patient_details(self) -> int:
+    def erase_patient_details(self, reason: str = "retention") -> int:
         """Erase everything about the patient; keep only the anonymous facts named in KEPT_ON_ERASURE."""
         ids = list(self.values_list("pk", flat=True))
         Appointment.risk_factors.through.objects.filter(appointment_id__in=ids).delete()
-        return Appointment.objects.filter(pk__in=ids).update(**Appointment.erased_values(), erased_at=timezone.now())
+        return Appointment.objects.filter(pk__in=ids).update(
+            **Appointment.erased_values(), erased_at=timezone.now(), erasure_reason=reason
+        )
 
     def of_patient(self, email, date_of_birth):
         """Every visit of one patient: the same email address and date of birth (as the open-request cap counts)."""
@@ -336,7 +338,7 @@ class Appointment(models.Model):
     KEPT_ON_ERASURE = {
         "id", "reference", "manage_token_hash", "submission_token", "status", "visit_type", "provider", "location",
         "starts_at", "ends_at", "busy_until", "source_article", "consent_version", "consented_at",
-        "created_at", "updated_at", "erased_at",
+        "created_at", "updated_at", "erased_at", "erasure_reason",
     }
     TRANSITIONS = {
         Status.REQUESTED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
@@ -350,6 +352,14 @@ class Appointment(models.Model):
     }
     # Shown to the patient on their page, like every status reason.
     EXPIRED_REASON = "Its time passed before we could confirm it. Please book a new time or call us."
+
+    class ErasureReason(models.TextChoices):
+        """Why the details were erased: a code, so the audit trail may show it (staff text could name someone)."""
+
+        RETENTION = "retention", "Retention period over"
+        DUPLICATE = "duplicate", "A duplicate of another appointment"
+        IN_ERROR = "in_error", "Entered in error (wrong patient, a test)"
+        PATIENT_ASKED = "patient", "The patient asked us to erase their details"
 
     class ContactMethod(models.TextChoices):
         PHONE = "phone", "Phone call"
@@ -422,8 +432,9 @@ class Appointment(models.Model):
     consent_version = models.CharField("privacy notice agreed", max_length=20)
     consented_at = models.DateTimeField("agreed at")
     erased_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the retention job erased the patient's details."
+        null=True, blank=True, editable=False, help_text="When the patient's details were erased."
     )
+    erasure_reason = models.CharField(max_length=10, choices=ErasureReason.choices, blank=True, editable=False)
     created_at = models.DateTimeField("received", auto_now_add=True)
     updated_at = models.DateTimeField("last changed", auto_now=True)
 

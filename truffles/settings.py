@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "staff.middleware.StaffSessionTimeoutMiddleware",
+    # A staff page opened by another site's link shows nothing and records no view until confirmed here.
+    "audit.middleware.CrossSiteStaffPageMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -166,12 +168,18 @@ TRUFFLES_PAGE_CACHE = env.bool("TRUFFLES_PAGE_CACHE", default=True)
 TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES = env.int("TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES", default=200)
 # Each process learns new versions from PostgreSQL's NOTIFY (truffles/versions.py) instead of asking per request.
 TRUFFLES_VERSION_LISTENER = env.bool("TRUFFLES_VERSION_LISTENER", default=True)
+# The shared cache is written by the site's role (or whoever reaches Redis): its values are signed, and an
+# entry without the signature is a miss, never unpickled nor served (truffles/cache.py).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "pages": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"serializer": "truffles.cache.SignedPickleSerializer"},
+    }
     if REDIS_URL
     else {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "truffles.cache.SignedDatabaseCache",
         "LOCATION": "truffles_page_cache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appointments', '0006_schedule_version'),
+        ("appointments", "0006_schedule_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='appointment',
-            name='status',
-            field=models.CharField(choices=[('requested', 'Requested'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('completed', 'Completed'), ('no_show', 'No-show'), ('expired', 'Expired (no decision)')], default='requested', max_length=10),
+            model_name="appointment",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("requested", "Requested"),
+                    ("confirmed", "Confirmed"),
+                    ("declined", "Declined"),
+                    ("cancelled", "Cancelled"),
+                    ("completed", "Completed"),
+                    ("no_show", "No-show"),
+                    ("expired", "Expired (no decision)"),
+                ],
+                default="requested",
+                max_length=10,
+            ),
         ),
     ]

@@ -163,7 +163,8 @@ def test_the_audit_trail_is_kept_and_records_the_erasure_without_the_details(his
     erasure = next(entry for entry in trail if "erased_at" in entry.changed_fields)
     assert erasure.username == "command:purge_patient_data"
     assert {"first_name", "notes", "email", "date_of_birth"} <= set(erasure.changed_fields)
-    assert set(erasure.changes) == {"erased_at"}
+    assert set(erasure.changes) == {"erased_at", "erasure_reason"}
+    assert erasure.changes["erasure_reason"] == {"from": "", "to": "retention"}
     stored = str(erasure.changes) + str(erasure.changed_fields)
     assert not any(text in stored for text in INTAKE_TEXT)
 
@@ -189,7 +190,7 @@ def test_every_patient_field_is_erased_unless_it_is_named_as_kept(make_appointme
     appointment.refresh_from_db()
     for field in Appointment._meta.concrete_fields:
         value = getattr(appointment, field.attname)
-        if field.name in Appointment.KEPT_ON_ERASURE - {"updated_at", "erased_at"}:
+        if field.name in Appointment.KEPT_ON_ERASURE - {"updated_at", "erased_at", "erasure_reason"}:
             assert value == before[field.attname], f"{field.name} should have been kept"
         elif field.name in erased:
             assert value == erased[field.name], f"{field.name} was not erased"
