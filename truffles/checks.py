@@ -1,5 +1,8 @@
-"""Deployment checks that need to ask the database (run by `manage.py check --deploy`)."""
+"""Deployment checks that need to ask the database or the process (run by `manage.py check --deploy`)."""
 
+import os
+
+from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, connection
 
@@ -40,5 +43,21 @@ def database_logs_no_statements(app_configs=None, **kwargs):
             "SET log_error_verbosity = 'terse'; keep log_statement 'none' and log_min_duration_statement -1 "
             "(README: 'Patient data and the database log').",
             id="truffles.W001",
+        )
+    ]
+
+
+@checks.register("truffles", deploy=True)
+def owner_credentials_stay_with_migrations(app_configs=None, **kwargs):
+    """A process running as the app's role must not hold the owner's password (deploy/truffles-migrate.service)."""
+    as_owner = os.environ.get("TRUFFLES_DATABASE_ROLE") == "owner"
+    if as_owner or not os.environ.get("DATABASE_OWNER_URL") or settings.DEBUG:
+        return []
+    return [
+        checks.Warning(
+            "DATABASE_OWNER_URL is in the environment of a process that runs as the app's role: every web "
+            "worker would hold the database owner's password.",
+            hint="Keep it in /etc/truffles/owner.env, read only by truffles-migrate.service (deploy/README.md).",
+            id="truffles.W003",
         )
     ]
