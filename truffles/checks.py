@@ -61,3 +61,19 @@ def owner_credentials_stay_with_migrations(app_configs=None, **kwargs):
             id="truffles.W003",
         )
     ]
+
+
+@checks.register("truffles", deploy=True)
+def patient_emails_are_encrypted(app_configs=None, **kwargs):
+    """Patient emails name the patient and the visit: the mail server is reached over TLS."""
+    mailer = settings.MAILERS["default"]
+    options = mailer.get("OPTIONS", {})
+    if "smtp" not in mailer["BACKEND"] or options.get("use_tls") or options.get("use_ssl"):
+        return []
+    return [
+        checks.Warning(
+            f"Patient emails would go to {options.get('host')}:{options.get('port')} without encryption.",
+            hint="Set EMAIL_URL to smtp+tls://user:password@host:587 (STARTTLS) or smtp+ssl://…:465.",
+            id="truffles.W004",
+        )
+    ]

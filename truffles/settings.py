@@ -192,8 +192,9 @@ MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "m
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: console in development, SMTP from EMAIL_URL (smtp+tls://user:pass@host:587) in production.
-_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+# Email: console in development, SMTP from EMAIL_URL (smtp+tls://user:pass@host:587) in production;
+# encrypted by default, and check --deploy warns (truffles.W004) about a plain smtp:// server.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp+tls://localhost:587")
 MAILERS = {
     "default": {
         "BACKEND": _email["EMAIL_BACKEND"],

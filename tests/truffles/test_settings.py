@@ -49,6 +49,23 @@ def test_production_settings_pass_the_deployment_checklist(db):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(("email_url", "warned"), [
+    (None, False),  # the production default: smtp+tls://localhost:587
+    ("smtp+tls://clinic:secret@mail.example:587", False),
+    ("smtp+ssl://clinic:secret@mail.example:465", False),
+    ("smtp://clinic:secret@mail.example:25", True),
+])  # fmt: skip
+def test_the_deployment_checklist_warns_about_unencrypted_mail(db, email_url, warned):
+    result = run_manage(
+        "check", "--deploy", "--tag", "truffles", "--fail-level", "WARNING",
+        DJANGO_SECRET_KEY="a-long-random-production-key-" + "x9Q2" * 12, DJANGO_ALLOWED_HOSTS="clinic.example",
+        **({"EMAIL_URL": email_url} if email_url else {}),
+    )  # fmt: skip
+    assert ("truffles.W004" in result.stderr) is warned, result.stderr
+    assert (result.returncode != 0) is warned
+    assert "secret" not in result.stderr  # the warning names the server, never its password
+
+
 @pytest.mark.parametrize(
     ("header", "value"),
     [
