@@ -5,8 +5,10 @@ from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django_otp import devices_for_user, match_token
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 def two_factor_required() -> bool:
@@ -38,16 +40,39 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
     def clean(self):
         try:
             AdminAuthenticationForm.clean(self)  # the password; a wrong one is counted by axes
-            self.clean_otp(self.get_user())
         except ValidationError:
-            if self.user_cache is not None:  # right password, wrong or missing code: count it too
-                user_login_failed.send(
-                    sender=__name__, credentials={"username": self.cleaned_data.get("username", "")},
-                    request=self.request,
-                )
-            self.user_cache = None
-            raise ValidationError(self.failure_message, code="invalid_login") from None
+            if self.user_cache is None:
+                self._check_code_and_undo()
+            self._refuse()
+        try:
+            with transaction.atomic():
+                self.clean_otp(self.get_user())
+        except ValidationError:
+            self._refuse()
         return self.cleaned_data
+
+    def _check_code_and_undo(self):
+        """A wrong password costs what a right one does: the same code check, then rolled back.
+
+        Without it a right password with a wrong code answered later (the device lookup and its
+        throttle write), and that difference told a stranger the password was right. Rolling back
+        leaves the authenticator's throttle and last-used code to the checks that had the password.
+        """
+        token = self.cleaned_data.get("otp_token") or ""
+        with transaction.atomic():
+            devices = TOTPDevice.objects.filter(user__username=self.cleaned_data.get("username"), confirmed=True)
+            for device in devices:
+                device.verify_token(token)
+            transaction.set_rollback(True)
+
+    def _refuse(self):
+        if self.user_cache is not None:  # right password, wrong or missing code: count it too
+            user_login_failed.send(
+                sender=__name__, credentials={"username": self.cleaned_data.get("username", "")},
+                request=self.request,
+            )
+        self.user_cache = None
+        raise ValidationError(self.failure_message, code="invalid_login") from None
 
     def clean_otp(self, user):
         if user is not None and not list(devices_for_user(user, confirmed=True)):

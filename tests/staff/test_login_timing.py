@@ -1,0 +1,53 @@
+"""A right password and a wrong one take the same time up to the answer, whatever the code.
+
+Measured on the real form, real database and the production password hasher (with fewer rounds, so
+the test is quick; both answers run it once): interleaved tries, medians compared.
+"""
+
+import statistics
+import time
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.test import RequestFactory
+
+from staff.sites import StaffLoginForm
+from tests.staff.fixtures import PASSWORD
+
+TRIES = 50
+
+
+class QuickPBKDF2(PBKDF2PasswordHasher):
+    """The production algorithm, fewer rounds: the cost is the same for both answers either way."""
+
+    iterations = 20_000
+
+
+@pytest.fixture
+def measured_login(settings, two_factor, staff_member, authenticator):
+    settings.PASSWORD_HASHERS = [f"{__name__}.QuickPBKDF2"]
+    settings.AXES_FAILURE_LIMIT = 10 * TRIES  # the lockout has its own test; here every try is checked
+    user = staff_member("Front desk")
+    user.set_password(PASSWORD)
+    user.save()
+    authenticator(user)
+
+    def seconds(password):
+        request = RequestFactory().post("/admin/login/", REMOTE_ADDR="203.0.113.30")
+        form = StaffLoginForm(request, data={"username": user.username, "password": password, "otp_token": "000000"})
+        started = time.perf_counter()
+        assert not form.is_valid()
+        return time.perf_counter() - started
+
+    return seconds
+
+
+def test_a_right_and_a_wrong_password_take_the_same_time_before_the_code_check(measured_login):
+    right, wrong = [], []
+    for _ in range(TRIES):  # interleaved, so a busy moment slows both alike
+        right.append(measured_login(PASSWORD))
+        wrong.append(measured_login("not the password"))
+    right_median, wrong_median = statistics.median(right), statistics.median(wrong)
+    print(f"\nmedian over {TRIES} tries: right password {right_median * 1000:.2f} ms, "
+          f"wrong password {wrong_median * 1000:.2f} ms")  # fmt: skip
+    assert abs(right_median - wrong_median) < 0.1 * min(right_median, wrong_median)
