@@ -244,6 +244,12 @@ class AppointmentAdmin(admin.ModelAdmin):
     def has_booking_permission(self, request):
         return request.user.has_perm("appointments.add_appointment")
 
+    def has_insights_permission(self, request):
+        return request.user.has_perm("appointments.view_insights")
+
+    def insights_view(self, request):
+        return admin_views.insights_page(self, request)
+
     @admin.action(description="Export selected appointments as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         rows = queryset.with_details().order_by("starts_at")
@@ -262,6 +268,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             path("<int:pk>/move/", wrap(self._view(admin_views.move)), name="appointments_appointment_move"),
             path("<int:pk>/status/<str:status>/", wrap(self._view(admin_views.status_page)),
                  name="appointments_appointment_status"),
+            path("insights/", wrap(self.insights_view), name="appointments_appointment_insights"),
             path("awaiting-triage.json", wrap(self._view(admin_views.awaiting_triage)),
                  name="appointments_appointment_awaiting_triage"),
             *super().get_urls(),

@@ -447,6 +447,7 @@ class Appointment(models.Model):
             ("triage_appointment", "Can confirm, decline and cancel requests"),
             ("record_attendance", "Can mark appointments completed or no-show"),
             ("export_appointment", "Can export appointments as CSV"),
+            ("view_insights", "Can view the clinic's figures (aggregates, no patient detail)"),
         ]
         indexes = [
             models.Index(fields=["status", "starts_at"]),

@@ -26,12 +26,15 @@ class AuditEntry(models.Model):
         CREATE = "create", "Created"
         CHANGE = "change", "Changed"
         DELETE = "delete", "Deleted"
+        REPORT = "report", "Opened a report"  # aggregates only (Insights): no single appointment
         ACCESS = "access", "Changed access"  # a user, group, permission or authenticator (no appointment)
 
     occurred_at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=10, choices=Action.choices)
     # Plain integers and a copied username, so entries outlive deleted users and appointments.
-    appointment_id = models.BigIntegerField(null=True, blank=True)
+    appointment_id = models.BigIntegerField(
+        null=True, blank=True, help_text="Empty on a report's entry and on a change of access."
+    )
     user_id = models.BigIntegerField(null=True, blank=True)
     username = models.CharField(max_length=150, blank=True, help_text="Empty: the public website (a patient).")
     address = models.CharField(max_length=45, blank=True, help_text="Client IP address.")
@@ -63,7 +66,8 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         if self.appointment_id is None:
-            return f"{self.actor} {self.get_action_display().lower()}: {self.subject}"
+            about = self.subject or ", ".join(self.changed_fields)  # a change of access, or a report's name
+            return f"{self.actor} {self.get_action_display().lower()}: {about}"
         return f"{self.actor} {self.get_action_display().lower()} appointment {self.appointment_id}"
 
     def describe(self, status_labels: dict, field_labels: dict | None = None) -> str:

@@ -66,3 +66,12 @@ def record_access(request, action: str, appointments: Iterable, where: str = "")
 def record_listing(request, where: str, appointments: Iterable) -> list[AuditEntry]:
     """Record the appointments a staff page listed (names, dates, flags), by id: `where` names the page."""
     return record_access(request, AuditEntry.Action.LIST, appointments, where)
+
+
+def record_report(request, name: str, scope: dict) -> AuditEntry:
+    """Record that the request's user opened a report of aggregates (`name`) over `scope`, e.g. its period."""
+    user = request.user
+    return AuditEntry.objects.create(
+        action=AuditEntry.Action.REPORT, appointment_id=None, user_id=user.pk, username=user.get_username(),
+        address=client_address(request), changed_fields=[name], changes=scope,
+    )

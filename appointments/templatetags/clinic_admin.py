@@ -23,6 +23,7 @@ def clinic_today(request):
         "attendance_unrecorded": Appointment.objects.attendance_unrecorded().count(),
         "appointments": today,
         "can_see_schedule": request.user.has_perm("appointments.view_schedule"),
+        "can_see_insights": request.user.has_perm("appointments.view_insights"),
     }
 
 

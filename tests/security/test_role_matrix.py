@@ -39,13 +39,15 @@ MATRIX = {
     "opening hours": {CLINIC_MANAGER},
     "articles": {CONTENT_EDITOR, CLINIC_MANAGER},
     "audit trail": {CLINIC_MANAGER},
+    "insights": {CLINIC_MANAGER},
 }
 
 
 def use(page, client, appointment):
     """Use the page as the signed-in user; True when it let them."""
     pk = appointment.pk
-    if page in {"list", "change", "delete", "history", "schedule", "articles", "audit trail", "opening hours"}:
+    if page in {"list", "change", "delete", "history", "schedule", "articles", "audit trail", "opening hours",
+                "insights"}:
         url = {
             "list": CHANGELIST,
             "change": reverse("admin:appointments_appointment_change", args=[pk]),
@@ -54,6 +56,7 @@ def use(page, client, appointment):
             "schedule": reverse("admin:appointments_appointment_schedule"),
             "articles": reverse("admin:articles_article_changelist"),
             "audit trail": reverse("admin:audit_auditentry_changelist"),
+            "insights": reverse("admin:appointments_appointment_insights"),
             "opening hours": reverse("admin:appointments_provider_change", args=[appointment.provider_id]),
         }[page]
         response = client.get(url)

@@ -204,8 +204,8 @@ $$;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0003_creation_includes_risk_factors"),
-        ("appointments", "0008_erasure_reason"),
+        ("audit", "0004_report_entries"),
+        ("appointments", "0009_erasure_reason"),
         ("auth", "__latest__"),
         ("otp_totp", "__latest__"),
     ]
@@ -239,6 +239,7 @@ class Migration(migrations.Migration):
                     ("create", "Created"),
                     ("change", "Changed"),
                     ("delete", "Deleted"),
+                    ("report", "Opened a report"),
                     ("access", "Changed access"),
                 ],
                 max_length=10,
@@ -247,7 +248,9 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="auditentry",
             name="appointment_id",
-            field=models.BigIntegerField(blank=True, null=True),
+            field=models.BigIntegerField(
+                blank=True, help_text="Empty on a report's entry and on a change of access.", null=True
+            ),
         ),
         migrations.RunSQL(FORWARD, BACKWARD),
     ]
