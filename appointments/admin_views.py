@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments import availability, booking, insights
+from appointments.calendar_grid import load_calendar
 from appointments.models import Appointment
 from appointments.schedule import build_schedule
 from appointments.staff_forms import (
@@ -134,20 +135,21 @@ def _slots_and_form(request, pick, patient) -> dict:
 
 
 def move(model_admin, request, pk):
-    """Staff move a visit to another free time of the same day list."""
+    """Staff move a visit to another free time, picked on the same day grid as the calendar's."""
     appointment = get_object_or_404(Appointment.objects.select_related("visit_type", "provider"), pk=pk)
     if not model_admin.has_change_permission(request, appointment):
         raise PermissionDenied
+    day = requested_day(model_admin, request, timezone.localdate(appointment.starts_at))
+    calendar = load_calendar(day, span="day", visit_type=appointment.visit_type, ignore=appointment.pk)
     if request.method == "GET":
         record_access(request, "view", [appointment])
-    day = requested_day(model_admin, request, timezone.localdate(appointment.starts_at))
-    policy = availability.Policy.for_staff()
-    slots = availability.find_slots(appointment.visit_type, day, 1, policy=policy, ignore=appointment.pk)
+        record_listing(request, "move page", set(calendar.appointment_ids) - {appointment.pk})
     if request.method == "POST":
+        policy = availability.Policy.for_staff()
         chosen = request.POST.get("slot", "")
         slot = booking.choose_slot_by_key(appointment.visit_type, chosen, policy)
-        if slot is None or chosen not in {free.key for free in slots}:
-            model_admin.message_user(request, "Choose one of the free times listed.", messages.ERROR)
+        if slot is None or chosen not in calendar.free_slot_keys:
+            model_admin.message_user(request, "Choose one of the free times shown.", messages.ERROR)
         else:
             outcome = booking.move_by_staff(appointment, slot)
             if outcome.ok:
@@ -155,8 +157,9 @@ def move(model_admin, request, pk):
                 return _to_change_page(appointment)
             model_admin.message_user(request, outcome.error, messages.ERROR)
     return _render(
-        model_admin, request, "move.html", f"Move {appointment.reference}", appointment=appointment, slots=slots,
-        day=day, previous=(day - timedelta(days=1)).isoformat(), next=(day + timedelta(days=1)).isoformat(),
+        model_admin, request, "move.html", f"Move {appointment.reference}", appointment=appointment, moving=appointment,
+        calendar=calendar, span="day", mode="move", day=day, is_nav_sidebar_enabled=False,
+        previous=(day - timedelta(days=1)).isoformat(), next=(day + timedelta(days=1)).isoformat(),
     )
 
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appointments", "0007_insights_permission"),
+        ("appointments", "0008_arrival"),
     ]
 
     operations = [
