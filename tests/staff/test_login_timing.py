@@ -51,3 +51,18 @@ def test_a_right_and_a_wrong_password_take_the_same_time_before_the_code_check(m
     print(f"\nmedian over {TRIES} tries: right password {right_median * 1000:.2f} ms, "
           f"wrong password {wrong_median * 1000:.2f} ms")  # fmt: skip
     assert abs(right_median - wrong_median) < 0.1 * min(right_median, wrong_median)
+
+
+def test_only_a_right_password_counts_a_wrong_code_against_the_authenticator(two_factor, staff_member, authenticator):
+    user = staff_member("Front desk")
+    device = authenticator(user)
+
+    def try_code(password):
+        request = RequestFactory().post("/admin/login/", REMOTE_ADDR="203.0.113.31")
+        form = StaffLoginForm(request, data={"username": user.username, "password": password, "otp_token": "000000"})
+        assert not form.is_valid()
+        device.refresh_from_db()
+        return device.throttling_failure_count
+
+    assert try_code("not the password") == 0  # checked, then rolled back: a stranger cannot throttle the device
+    assert try_code(PASSWORD) == 1  # the password was right: the wrong code counts
