@@ -1,6 +1,8 @@
-"""Deployment checks that need to ask the database or the process (run by `manage.py check --deploy`)."""
+"""Deployment checks (`manage.py check --deploy`): the database logs no statements, backups are encrypted,
+the owner's credentials stay with migrations, patient emails are encrypted."""
 
 import os
+import shutil
 
 from django.conf import settings
 from django.core import checks
@@ -48,6 +50,54 @@ def database_logs_no_statements(app_configs=None, **kwargs):
 
 
 @checks.register("truffles", deploy=True)
+def backups_are_encrypted(app_configs=None, **kwargs):
+    """A backup holds every patient's details: on disk it should be readable only with a key kept elsewhere."""
+    recipients = settings.TRUFFLES_BACKUP_RECIPIENTS
+    if not recipients:
+        return [
+            checks.Warning(
+                "Backups (`manage.py backup`) would be written unencrypted: TRUFFLES_BACKUP_RECIPIENTS is not set.",
+                hint="Create a key pair off the server (`age-keygen -o clinic-backup.key`), keep the private key "
+                "safe, and set TRUFFLES_BACKUP_RECIPIENTS to its public key (age1…). README: 'Backups'.",
+                id="truffles.W003",
+            )
+        ]
+    warnings = []
+    if shutil.which("age") is None:
+        warnings.append(
+            checks.Warning(
+                "TRUFFLES_BACKUP_RECIPIENTS is set but the `age` program is not installed: backups would fail.",
+                hint="Debian: apt-get install age.",
+                id="truffles.W004",
+            )
+        )
+    malformed = [key for key in recipients if not key.startswith(("age1", "ssh-ed25519 ", "ssh-rsa "))]
+    if malformed:
+        warnings.append(
+            checks.Warning(
+                f"{len(malformed)} of TRUFFLES_BACKUP_RECIPIENTS is not an age public key (age1…).",
+                hint="Give the public key `age-keygen -y` prints, never the private one (AGE-SECRET-KEY-…).",
+                id="truffles.W005",
+            )
+        )
+    return warnings
+
+
+@checks.register("truffles", deploy=True)
+def metrics_token_is_long(app_configs=None, **kwargs):
+    token = settings.TRUFFLES_METRICS_TOKEN
+    if token and len(token) < 32:
+        return [
+            checks.Warning(
+                "TRUFFLES_METRICS_TOKEN is shorter than 32 characters.",
+                hint="python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+                id="truffles.W006",
+            )
+        ]
+    return []
+
+
+@checks.register("truffles", deploy=True)
 def owner_credentials_stay_with_migrations(app_configs=None, **kwargs):
     """A process running as the app's role must not hold the owner's password (deploy/truffles-migrate.service)."""
     as_owner = os.environ.get("TRUFFLES_DATABASE_ROLE") == "owner"
@@ -58,7 +108,7 @@ def owner_credentials_stay_with_migrations(app_configs=None, **kwargs):
             "DATABASE_OWNER_URL is in the environment of a process that runs as the app's role: every web "
             "worker would hold the database owner's password.",
             hint="Keep it in /etc/truffles/owner.env, read only by truffles-migrate.service (deploy/README.md).",
-            id="truffles.W003",
+            id="truffles.W007",
         )
     ]
 
@@ -74,6 +124,6 @@ def patient_emails_are_encrypted(app_configs=None, **kwargs):
         checks.Warning(
             f"Patient emails would go to {options.get('host')}:{options.get('port')} without encryption.",
             hint="Set EMAIL_URL to smtp+tls://user:password@host:587 (STARTTLS) or smtp+ssl://…:465.",
-            id="truffles.W004",
+            id="truffles.W008",
         )
     ]

@@ -5,6 +5,7 @@ and HTTPS-only cookies and headers are on. `make run` opts into development
 with DJANGO_DEBUG=true. Every variable is listed in the README.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "audit",
     "articles",
     "appointments",
+    "waitlist",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -92,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "truffles.context_processors.clinic",
             ],
+            # US dates ("Monday, December 7") in every template without {% load %}: truffles/dates.py.
+            "builtins": ["truffles.templatetags.us_dates"],
         },
     },
 ]
@@ -193,7 +197,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email: console in development, SMTP from EMAIL_URL (smtp+tls://user:pass@host:587) in production;
-# encrypted by default, and check --deploy warns (truffles.W004) about a plain smtp:// server.
+# encrypted by default, and check --deploy warns (truffles.W008) about a plain smtp:// server.
 _email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp+tls://localhost:587")
 MAILERS = {
     "default": {
@@ -223,7 +227,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work (patient messages) is stored in PostgreSQL and run by `manage.py worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The worker beats this often; /healthz says "degraded" (still 200) when no beat came for the stale period.
+TRUFFLES_WORKER_HEARTBEAT_SECONDS = env.float("TRUFFLES_WORKER_HEARTBEAT_SECONDS", default=15)
+TRUFFLES_WORKER_STALE_SECONDS = env.int("TRUFFLES_WORKER_STALE_SECONDS", default=300)
 # Messages to patients and the clinic: sent by the worker, retried with doubling waits, never with health details.
+# A health article's medical review falls due this many months after the last one.
+TRUFFLES_REVIEW_MONTHS = env.int("TRUFFLES_REVIEW_MONTHS", default=12)
+
 TRUFFLES_MESSAGES = {
     "TIMEOUT_SECONDS": env.float("TRUFFLES_MAIL_TIMEOUT_SECONDS", default=5),
     "ATTEMPTS": env.int("TRUFFLES_MAIL_ATTEMPTS", default=8),
@@ -245,8 +255,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
 # Without preload, Django's checklist would warn (security.W021): the opt-out is deliberate.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-# Load balancers check health over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers check health, and a monitoring server on the same network reads metrics, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Proxies in front that append to X-Forwarded-For; the client is the hop just before them (truffles/client.py).
@@ -288,19 +298,52 @@ PERMISSIONS_POLICY = (
 NO_STORE_PATHS = ("/appointments/", "/admin/")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
 
-# Logging: to stderr; never log request bodies (they carry health information). Every handler passes
-# records through the patient-data filter first, whatever its formatter (truffles/log_redaction.py).
+# Logging: to stderr; never log request bodies (they carry health information). One JSON object per
+# line in production (truffles/logformat.py), plain text in development; TRUFFLES_LOG_FORMAT overrides.
+LOG_FORMAT = env.str("TRUFFLES_LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("TRUFFLES_LOG_FORMAT must be 'json' or 'plain'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_patient_data": {"()": "truffles.log_redaction.PatientDataFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Every handler passes records through the patient-data filter, whatever its formatter
+    # (truffles/log_redaction.py): no token, query string, email, phone or date of birth in a line.
+    "filters": {
+        "request_id": {"()": "truffles.logformat.RequestIdFilter"},
+        "no_patient_data": {"()": "truffles.log_redaction.PatientDataFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "truffles.logformat.JSONLineFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_patient_data"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                    "filters": ["request_id", "no_patient_data"]},
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+# Outermost: times and counts every request and writes its one log line (truffles/middleware.py); the
+# line (a few tens of microseconds) can be turned off where the proxy's access log is enough.
+MIDDLEWARE.insert(0, "truffles.middleware.RequestRecordMiddleware")
+TRUFFLES_REQUEST_LOG = env.bool("TRUFFLES_REQUEST_LOG", default=True)
+
+# /metrics (Prometheus) answers only the bearer token or these addresses/networks; everyone else gets a 404.
+TRUFFLES_METRICS_TOKEN = env.str("TRUFFLES_METRICS_TOKEN", default="")
+try:
+    TRUFFLES_METRICS_NETWORKS = [
+        ipaddress.ip_network(value, strict=False) for value in env.list("TRUFFLES_METRICS_ADDRESSES", default=[])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUFFLES_METRICS_ADDRESSES: {error}") from error
+
+# Backups (`manage.py backup`, truffles/backups.py): pg_dump's custom format, encrypted with age for
+# these public keys (age1…, comma-separated) when given; the newest TRUFFLES_BACKUP_KEEP files are kept.
+TRUFFLES_BACKUP_DIR = Path(env.str("TRUFFLES_BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
+TRUFFLES_BACKUP_RECIPIENTS = env.list("TRUFFLES_BACKUP_RECIPIENTS", default=[])
+TRUFFLES_BACKUP_KEEP = env.int("TRUFFLES_BACKUP_KEEP", default=42)  # a week of four-hourly backups
+# Where PostgreSQL's client programs are, when not beside the embedded server or in Debian's usual places.
+TRUFFLES_PG_BIN_DIR = env.str("TRUFFLES_PG_BIN_DIR", default="")
 
 US_TIME_ZONE_NAMES = {
     "America/New_York": "Eastern Time", "America/Chicago": "Central Time", "America/Denver": "Mountain Time",
@@ -330,6 +373,18 @@ BOOKING = {
     # Open online requests made in the last 24 hours, site-wide; past it, patients are asked to call.
     "MAX_OPEN_ONLINE_REQUESTS_PER_DAY": env.int("TRUFFLES_MAX_OPEN_ONLINE_REQUESTS_PER_DAY", default=40),
     "PRIVACY_NOTICE_VERSION": env.str("TRUFFLES_PRIVACY_NOTICE_VERSION", default="2026-11"),
+}
+# "Tell me if an earlier time opens" (README "The waitlist"): off switch, how long an offer holds,
+# how many patients one freed time is offered to at once, when unanswered offers stop, and the clinic-time
+# hours offers go out in (from 8 am to 9 pm, the texting rules' quiet hours; at night they wait).
+TRUFFLES_WAITLIST = {
+    "ENABLED": env.bool("TRUFFLES_WAITLIST_ENABLED", default=True),
+    "OFFER_HOURS": (
+        env.int("TRUFFLES_WAITLIST_FIRST_HOUR", default=8), env.int("TRUFFLES_WAITLIST_LAST_HOUR", default=21)
+    ),
+    "HOLD_MINUTES": env.int("TRUFFLES_WAITLIST_HOLD_MINUTES", default=30),
+    "OFFERS_AT_ONCE": env.int("TRUFFLES_WAITLIST_OFFERS_AT_ONCE", default=3),
+    "MAX_UNANSWERED": env.int("TRUFFLES_WAITLIST_MAX_UNANSWERED", default=3),
 }
 PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
 

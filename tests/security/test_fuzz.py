@@ -69,7 +69,8 @@ def test_availability_json_refuses_every_overlong_number_with_a_400(fuzz_client,
 
 DETAIL_FIELDS = [
     "first_name", "last_name", "date_of_birth", "email", "phone", "preferred_contact", "is_new_patient",
-    "insurance_carrier", "reasons", "notes", "urgent_one_leg", "urgent_breathing", "consent", "website",
+    "insurance_carrier", "reasons", "notes", "urgent_one_leg", "urgent_breathing", "consent",
+    "urgent_bleeding", "urgent_cord", "website",
     "submission_token", "visit_type", "provider", "start", "alternative", "from", "reschedule",
 ]
 
