@@ -157,7 +157,7 @@ def site(tmp_path_factory):
     smtp.go_down()
 
 
-def book(site):
+def book(site, patient_form):
     """A patient books through nginx as a browser would; their manage URL and their browser."""
     opener = browser()
     start_at = timezone.localtime(timezone.now() + timedelta(days=5)).replace(hour=10, minute=0, second=0,
@@ -167,13 +167,8 @@ def book(site):
     status, _, html = send(opener, f"{site['front']}/appointments/request/details/?{query}")
     assert status == 200, html[:2000]
     form = {name: unescape(value) for name, value in HIDDEN.findall(html[html.index('id="request-form"'):])}
-    year, month, day = PATIENT["date_of_birth"].split("-")
-    answers = {
-        **form, "first_name": PATIENT["first_name"], "last_name": PATIENT["last_name"], "email": PATIENT["email"],
-        "phone": PATIENT["phone"], "date_of_birth_month": month, "date_of_birth_day": day,
-        "date_of_birth_year": year, "reasons": ["rls"], "notes": "Legs ache at night", "urgent_one_leg": "no",
-        "urgent_breathing": "no", "consent": "on", "website": "",
-    }  # fmt: skip
+    # The form's answers as the request-flow tests give them, with this patient's details.
+    answers = {**patient_form(**PATIENT, notes="Legs ache at night"), **form}
     status, headers, body = send(opener, f"{site['front']}/appointments/request/details/", "POST", answers)
     assert status == 302, body[:3000]
     return headers["Location"], opener, query
@@ -211,8 +206,8 @@ def staff_searches(site):
     return answers
 
 
-def test_no_log_of_any_process_holds_a_token_or_a_patient_detail(site):
-    manage_url, patient, slot_query = book(site)
+def test_no_log_of_any_process_holds_a_token_or_a_patient_detail(site, patient_form):
+    manage_url, patient, slot_query = book(site, patient_form)
     site["smtp"].wait_for(1, timeout=60)  # the worker sent the "request received" email
     token, answers = sweep_token_urls(site, manage_url, patient, slot_query)
     assert {200, 403, 404, 405} <= set(answers), answers

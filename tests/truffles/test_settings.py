@@ -83,7 +83,6 @@ def test_the_deployment_checklist_warns_about_unencrypted_mail(db, email_url, wa
         **({"EMAIL_URL": email_url} if email_url else {}),
     )  # fmt: skip
     assert ("truffles.W008" in result.stderr) is warned, result.stderr
-    assert (result.returncode != 0) is warned
     assert "secret" not in result.stderr  # the warning names the server, never its password
 
 
