@@ -13,11 +13,20 @@ from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from appointments import admin_views, messages
+from appointments import admin_views, notifications
 from appointments.admin_calendar import CalendarPages
 from appointments.admin_filters import NeedsTriageFilter, StatusFilter, WhenFilter
 from appointments.exports import write_csv
-from appointments.models import Appointment, Closure, Location, Message, Provider, VisitType, WorkingHours
+from appointments.models import (
+    Appointment,
+    Closure,
+    Location,
+    Message,
+    Provider,
+    TextReply,
+    VisitType,
+    WorkingHours,
+)
 from appointments.paginators import AppointmentPaginator
 from audit.models import AuditEntry
 from audit.trail import record_access, record_listing
@@ -101,19 +110,21 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
         "rls_worse_evening", "takes_dopamine_medicine", "known_sleep_apnea", "recent_blood_loss",
         "reported_risk_factors", "notes", "source_article", "consent_version", "consented_at",
         "created_at", "updated_at", "audit_trail", "move_link", "patient_messages", "arrived_at",
+        "patient_confirmed_at", "text_consent", "patient_replies",
     ]
     fieldsets = [
         ("Appointment", {"fields": ["reference", "status", "status_reason", "visit_type", "provider", "location",
-                                    "starts_at", "ends_at", "arrived_at", "move_link"]}),
+                                    "starts_at", "ends_at", "arrived_at", "move_link", "patient_confirmed_at"]}),
         ("Patient", {"fields": ["first_name", "last_name", ("date_of_birth", "age"), "guardian_name", "email", "phone",
-                                "preferred_contact", "is_new_patient", "insurance_carrier"]}),
+                                "preferred_contact", "notify_by", "text_consent", "is_new_patient",
+                                "insurance_carrier"]}),
         ("Intake (as the patient sent it)", {"fields": ["triage", "intake_reasons", "rls_urge_to_move",
                                                         "rls_worse_at_rest", "rls_relieved_by_movement",
                                                         "rls_worse_evening", "takes_dopamine_medicine",
                                                         "known_sleep_apnea", "recent_blood_loss",
                                                         "reported_risk_factors", "notes",
                                                         "source_article", "consent_version", "consented_at"]}),
-        ("Emails about this appointment", {"fields": ["patient_messages"]}),
+        ("Emails and texts about this appointment", {"fields": ["patient_messages", "patient_replies"]}),
         ("History", {"fields": ["created_at", "updated_at", "audit_trail"]}),
     ]
 
@@ -143,8 +154,10 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, appointment):
-        return format_html('<span class="status status-{}">{}</span>', appointment.status,
-                           appointment.get_status_display())
+        coming = format_html(' <span class="patient-confirmed">{}</span>', "patient said C") if (
+            appointment.patient_confirmed_at and appointment.is_active) else ""
+        return format_html('<span class="status status-{}">{}</span>{}', appointment.status,
+                           appointment.get_status_display(), coming)
 
     @admin.display(description="Triage")
     def triage_flags(self, appointment):
@@ -181,6 +194,18 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
     def patient_messages(self, appointment):
         return render_to_string("admin/appointments/appointment/messages.html",
                                 {"messages": appointment.messages.order_by("created_at", "pk")})
+
+    @admin.display(description="Texts from the patient")
+    def patient_replies(self, appointment):
+        return render_to_string("admin/appointments/appointment/replies.html",
+                                {"replies": appointment.text_replies.order_by("received_at", "pk")})
+
+    @admin.display(description="Consent to texts")
+    def text_consent(self, appointment):
+        if not appointment.text_consented_at:
+            return "None given"
+        when = formats.date_format(timezone.localtime(appointment.text_consented_at), "DATETIME_FORMAT")
+        return f"Version {appointment.text_consent_version}, {when}: “{appointment.text_consent_wording}”"
 
     @admin.display(description="Change time")
     def move_link(self, appointment):
@@ -301,8 +326,9 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
 class MessageAdmin(admin.ModelAdmin):
     """What the clinic sent or owes, for "I never got it" and for failures (filter: Failed)."""
 
-    list_display = ["created_at", "appointment", "kind", "state", "attempts", "send_after", "sent_at", "last_error"]
-    list_filter = ["state", "kind"]
+    list_display = ["created_at", "appointment", "kind", "channel", "state", "attempts", "send_after", "sent_at",
+                    "delivery", "last_error"]
+    list_filter = ["state", "channel", "kind"]
     list_select_related = ["appointment"]
     search_fields = ["appointment__reference"]
     search_help_text = "Search by reference."
@@ -321,5 +347,25 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected failed messages again", permissions=["change"])
     def send_again(self, request, queryset):
-        count = messages.send_again(queryset)
+        count = notifications.send_again(queryset)
         self.message_user(request, f"{count} message(s) queued again.")
+
+
+@admin.register(TextReply)
+class TextReplyAdmin(admin.ModelAdmin):
+    """Texts patients sent: what the keywords did, and the words no keyword matched, for the front desk."""
+
+    list_display = ["received_at", "appointment", "meaning", "body", "needs_attention"]
+    list_filter = ["needs_attention", "meaning"]
+    list_editable = ["needs_attention"]
+    list_select_related = ["appointment"]
+    search_fields = ["appointment__reference"]
+    search_help_text = "Search by reference."
+    fields = ["received_at", "appointment", "meaning", "body", "needs_attention"]
+    readonly_fields = ["received_at", "appointment", "meaning", "body"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

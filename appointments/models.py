@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.text import smart_split, unescape_string_literal
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -38,6 +39,15 @@ def manage_token_for(submission_token) -> str:
 def manage_token_digest(token: str) -> str:
     """What the database keeps of a manage link: a copy of the table opens no patient's page."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def short_code_for(submission_token) -> str:
+    """The code of an online request's short link in texts (/v/<code>/), derived like its manage link.
+
+    Ten letters and digits (50 bits): short enough for one SMS segment, too many to guess.
+    """
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"short-link:{submission_token}".encode(), hashlib.sha256)
+    return base64.b32encode(mac.digest()).decode()[:10].lower()
 
 
 def local_days(first: date, days: int = 1) -> tuple[datetime, datetime]:
@@ -283,6 +293,7 @@ class AppointmentQuerySet(models.QuerySet):
         """Erase everything about the patient; keep only the anonymous facts named in KEPT_ON_ERASURE."""
         ids = list(self.values_list("pk", flat=True))
         Appointment.risk_factors.through.objects.filter(appointment_id__in=ids).delete()
+        TextReply.objects.filter(appointment_id__in=ids).update(body="")
         return Appointment.objects.filter(pk__in=ids).update(
             **Appointment.erased_values(), erased_at=timezone.now(), erasure_reason=reason
         )
@@ -320,6 +331,13 @@ class AppointmentQuerySet(models.QuerySet):
     def open_for_patient(self, email, date_of_birth):
         return self.of_patient(email, date_of_birth).active().filter(starts_at__gte=timezone.now())
 
+    def next_visit_of_number(self, number: str):
+        """The upcoming visit a text from this number is about: the soonest one still held (None if none)."""
+        return (
+            self.active().filter(phone=number, starts_at__gte=timezone.now(), erased_at__isnull=True)
+            .select_related("visit_type", "location").order_by("starts_at").first()
+        )
+
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
@@ -338,7 +356,8 @@ class Appointment(models.Model):
     KEPT_ON_ERASURE = {
         "id", "reference", "manage_token_hash", "submission_token", "status", "visit_type", "provider", "location",
         "starts_at", "ends_at", "busy_until", "source_article", "consent_version", "consented_at",
-        "created_at", "updated_at", "erased_at", "arrived_at", "erasure_reason",
+        "created_at", "updated_at", "erased_at", "arrived_at", "short_link_hash", "text_consent_version",
+        "text_consented_at", "patient_confirmed_at", "erasure_reason",
     }
     TRANSITIONS = {
         Status.REQUESTED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
@@ -365,6 +384,11 @@ class Appointment(models.Model):
         PHONE = "phone", "Phone call"
         EMAIL = "email", "Email"
         TEXT = "text", "Text message"
+
+    class NotifyBy(models.TextChoices):
+        EMAIL = "email", "Email"
+        TEXT = "text", "Text message"
+        BOTH = "both", "Email and text message"
 
     class Reason(models.TextChoices):
         RLS = "rls", "Restless legs symptoms"
@@ -435,6 +459,20 @@ class Appointment(models.Model):
 
     consent_version = models.CharField("privacy notice agreed", max_length=20)
     consented_at = models.DateTimeField("agreed at")
+    notify_by = models.CharField(
+        "updates by", max_length=5, choices=NotifyBy.choices, default=NotifyBy.EMAIL,
+        help_text="How the patient hears about this visit. Texts go only with their consent below.",
+    )
+    # Consent to texts (TCPA): the exact words the patient agreed to, their version and when.
+    text_consent_wording = models.TextField("text consent wording", blank=True, editable=False)
+    text_consent_version = models.CharField("text consent version", max_length=20, blank=True, editable=False)
+    text_consented_at = models.DateTimeField("agreed to texts at", null=True, blank=True, editable=False)
+    patient_confirmed_at = models.DateTimeField(
+        "patient confirmed", null=True, blank=True, editable=False,
+        help_text="When the patient answered the reminder with C: they are coming.",
+    )
+    # Digest of the short link's code in texts; like the manage link, the code itself is not stored.
+    short_link_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     erased_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the patient's details were erased."
     )
@@ -490,6 +528,8 @@ class Appointment(models.Model):
         if not self.manage_token_hash:
             self.manage_token = manage_token_for(self.submission_token) if self.submission_token else new_manage_token()
             self.manage_token_hash = manage_token_digest(self.manage_token)
+        if self.submission_token and not self.short_link_hash:
+            self.short_link_hash = manage_token_digest(short_code_for(self.submission_token))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -501,6 +541,27 @@ class Appointment(models.Model):
         if token is None:
             raise ValueError("Only the patient holds this appointment's link.")
         return reverse("appointments:manage", args=[token])
+
+    def short_link_path(self, change: bool = False) -> str:
+        """The path of the short link texts carry (/v/<code>), or "" for a visit booked by phone."""
+        if not self.submission_token:
+            return ""
+        return reverse("short_link_change" if change else "short_link", args=[short_code_for(self.submission_token)])
+
+    def change_time_url(self) -> str:
+        """Where the patient picks another time for this visit (raises ValueError without the patient's link)."""
+        token = self.get_absolute_url().rstrip("/").rsplit("/", 1)[-1]
+        return (f"{reverse('appointments:request')}?visit_type={self.visit_type.slug}&provider={self.provider_id}"
+                f"&reschedule={token}")  # fmt: skip
+
+    @property
+    def wants_texts(self) -> bool:
+        """Texts are owed: the patient chose them and ticked the consent box (opt-outs are checked per number)."""
+        return self.notify_by in (self.NotifyBy.TEXT, self.NotifyBy.BOTH) and self.text_consented_at is not None
+
+    @property
+    def wants_email(self) -> bool:
+        return self.notify_by != self.NotifyBy.TEXT or not self.wants_texts
 
     @classmethod
     def erased_values(cls) -> dict:
@@ -657,12 +718,17 @@ class MessageQuerySet(models.QuerySet):
 
 
 class Message(models.Model):
-    """One email the clinic owes someone about an appointment, written with the change that causes it.
+    """One notification (an email or a text) the clinic owes someone about an appointment, written
+    with the change that causes it.
 
-    The row exists before the email is sent and is marked sent after, so a retry or a restarted
-    worker never sends the same message twice (appointments/messages.py explains the one gap).
-    It holds no patient details: the email is rendered from the appointment when it is sent.
+    The row exists before it is sent and is marked sent after, so a retry or a restarted worker
+    never sends the same message twice (appointments/notifications.py explains the one gap).
+    It holds no patient details: the email or text is rendered from the appointment when it is sent.
     """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        TEXT = "text", "Text"
 
     class Kind(models.TextChoices):
         RECEIVED = "received", "Request received"
@@ -674,6 +740,7 @@ class Message(models.Model):
         REMINDER = "reminder", "Reminder"
         WAITLIST_OFFER = "waitlist_offer", "Earlier time offered"
         CLINIC_NOTICE = "clinic_notice", "New request (clinic inbox)"
+        # The waitlist's offer of an earlier time joins here (with its text in appointments/texts.py).
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -684,6 +751,7 @@ class Message(models.Model):
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.EMAIL)
     sequence = models.PositiveIntegerField(
         default=0, help_text="How many times the visit had moved when this message was due; part of its unique key."
     )
@@ -693,6 +761,12 @@ class Message(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last started sending it.")
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True, help_text="The kind of failure, never an address.")
+    provider_id = models.CharField(
+        "provider's id", max_length=40, blank=True, db_index=True, help_text="Twilio's id for a text (SM…)."
+    )
+    delivery = models.CharField(
+        "delivery report", max_length=20, blank=True, help_text="The phone company's last word on a text."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MessageQuerySet.as_manager()
@@ -700,13 +774,82 @@ class Message(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["appointment", "kind", "sequence"], name="message_once_per_event"),
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "sequence", "channel"], name="message_once_per_event_and_channel"
+            ),
         ]
         indexes = [models.Index(fields=["state", "send_after"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.appointment}"
+        return f"{self.get_kind_display()} ({self.get_channel_display().lower()}): {self.appointment}"
 
     @property
     def to_patient(self) -> bool:
         return self.kind != self.Kind.CLINIC_NOTICE
+
+
+class TextOptOutQuerySet(models.QuerySet):
+    def of_number(self, number: str):
+        return self.filter(number_digest=TextOptOut.digest(number))
+
+    def stopped(self, number: str) -> bool:
+        return self.of_number(number).filter(opted_out=True).exists()
+
+
+class TextOptOut(models.Model):
+    """A phone number that answered STOP (and perhaps START since): no text goes to it while opted out.
+
+    Kept for the number, not a visit, and as a keyed digest: the table names no one.
+    """
+
+    number_digest = models.CharField(max_length=64, unique=True)
+    opted_out = models.BooleanField(default=True)
+    keyword = models.CharField(max_length=12, help_text="The word the patient sent: STOP, START, …")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = TextOptOutQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{'Opted out' if self.opted_out else 'Opted back in'} ({self.keyword}) {self.changed_at:%Y-%m-%d}"
+
+    @staticmethod
+    def digest(number: str) -> str:
+        return salted_hmac("appointments.TextOptOut", str(number), algorithm="sha256").hexdigest()
+
+
+class TextReplyQuerySet(models.QuerySet):
+    def needing_attention(self):
+        return self.filter(needs_attention=True)
+
+
+class TextReply(models.Model):
+    """A text a patient sent us about their next visit, and what it did.
+
+    The words are kept only when no keyword matched (the front desk reads them); the number never is.
+    """
+
+    class Meaning(models.TextChoices):
+        CONFIRM = "confirm", "C: confirmed they are coming"
+        CHANGE = "change", "R: asked to change the time"
+        STOP = "stop", "Stopped texts"
+        START = "start", "Restarted texts"
+        HELP = "help", "Asked for help"
+        OTHER = "other", "Something else: read it"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="text_replies")
+    provider_id = models.CharField(
+        "Twilio's id", max_length=40, unique=True, help_text="So a webhook Twilio retries counts once."
+    )
+    meaning = models.CharField(max_length=10, choices=Meaning.choices)
+    body = models.TextField("what they wrote", blank=True)
+    needs_attention = models.BooleanField("front desk to act", default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects = TextReplyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "text replies"
+
+    def __str__(self):
+        return f"{self.get_meaning_display()}: {self.appointment}"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from appointments import availability, booking, calendar
 from appointments.forms import AppointmentRequestForm, SlotSearchForm
-from appointments.models import Appointment, Provider, VisitType
+from appointments.models import Appointment, Provider, VisitType, manage_token_digest
 from articles.models import Article
 from truffles.client import client_address
 from truffles.numbers import OverlongNumber, TooLong, whole_number, whole_number_or_none
@@ -362,3 +362,14 @@ def calendar_file(request, token):
     return response
 
 
+
+
+@never_cache
+@require_GET
+def short_link(request, code, change=False):
+    """A text's short link: on to the patient's page, or (R) to choosing another time."""
+    found = Appointment.objects.select_related("visit_type").filter(short_link_hash=manage_token_digest(code))
+    appointment = found.first()
+    if appointment is None:
+        raise Http404("No appointment with that link.")
+    return redirect(appointment.change_time_url() if change else appointment.get_absolute_url())

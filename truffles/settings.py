@@ -6,7 +6,7 @@ with DJANGO_DEBUG=true. Every variable is listed in the README.
 """
 
 import ipaddress
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import environ
@@ -245,6 +245,23 @@ TRUFFLES_MESSAGES = {
     or ("http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"),
 }
 
+# Texts through Twilio (appointments/sms.py): off until the account and a sender are set.
+TWILIO = {
+    "ACCOUNT_SID": env.str("TWILIO_ACCOUNT_SID", default=""),
+    "AUTH_TOKEN": env.str("TWILIO_AUTH_TOKEN", default=""),
+    "FROM_NUMBER": env.str("TWILIO_FROM_NUMBER", default=""),
+    "MESSAGING_SERVICE_SID": env.str("TWILIO_MESSAGING_SERVICE_SID", default=""),
+    # Another server speaking Twilio's API (tools/fake_twilio.py for tests and `make run`, a staging mock).
+    "API_URL": env.str("TWILIO_API_URL", default="https://api.twilio.com").rstrip("/"),
+}
+_quiet = env.str("TRUFFLES_TEXT_QUIET_HOURS", default="21:00-08:00").split("-")
+TRUFFLES_TEXTS = {
+    # No text leaves between these clinic times (TCPA: 8 am to 9 pm at the patient's place); it waits for the morning.
+    "QUIET_HOURS": tuple(time.fromisoformat(part.strip()) for part in _quiet),
+    # Stored with each patient's consent to texts; change it when the consent wording changes.
+    "CONSENT_VERSION": env.str("TRUFFLES_TEXT_CONSENT_VERSION", default="2026-12"),
+}
+
 # Security: strict by default. `make serve` relaxes only what plain HTTP on loopback needs.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
@@ -321,7 +338,9 @@ LOGGING = {
                     "filters": ["request_id", "no_patient_data"]},
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # The twilio SDK logs each API call at INFO; only its warnings are kept.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+                "twilio.http_client": {"level": "WARNING"}},
 }
 # Outermost: times and counts every request and writes its one log line (truffles/middleware.py); the
 # line (a few tens of microseconds) can be turned off where the proxy's access log is enough.

@@ -205,7 +205,7 @@ $$;
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0004_report_entries"),
-        ("appointments", "0012_erasure_reason"),
+        ("appointments", "0013_erasure_reason"),
         ("auth", "__latest__"),
         ("otp_totp", "__latest__"),
     ]

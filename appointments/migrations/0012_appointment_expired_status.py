@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appointments", "0010_waitlist_offer_message"),
+        ("appointments", "0011_texts"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appointments", "0011_appointment_expired_status"),
+        ("appointments", "0012_appointment_expired_status"),
     ]
 
     operations = [
