@@ -16,6 +16,9 @@ REWRITES = [
     (re.compile(r"(?<=[\w/.%-])\?[^\s'\"<>)]+"), "?[query]"),
     # The secret in a patient's manage link, and in the cancel and calendar links under it.
     (re.compile(r"(/manage/)[^/\s'\"<>?#]+"), r"\1[token]"),
+    # The waitlist's links: a claim link's own token, and the manage token in join and leave.
+    (re.compile(r"(/waitlist/offers/\d+/)[^/\s'\"<>?#]+"), r"\1[token]"),
+    (re.compile(r"(/waitlist/)(?!offers/)[^/\s'\"<>?#]+(?=/(?:join|leave)/)"), r"\1[token]"),
     # The values PostgreSQL quotes in a constraint violation's detail.
     (re.compile(r"(Key \([^)]*\)=)\(.*?\)(?=\s|$)", re.M), r"\1([values])"),
     (re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),

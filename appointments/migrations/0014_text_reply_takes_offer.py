@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0011_texts'),
+        ('appointments', '0013_erasure_reason'),
     ]
 
     operations = [
