@@ -56,20 +56,43 @@ class Topic(models.Model):
         return self.name
 
 
+class _Count(models.Subquery):
+    """The number of rows a subquery finds (0 for none)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = models.IntegerField()
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Live articles: published status and a publication time that has come."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def for_cards(self):
+        """Only what an article card shows: the bodies (tens of kB each) stay in the database."""
+        return self.only("id", "title", "slug", "summary", "status", "published_at", "reading_minutes")
+
     def related_to(self, article, *, topic_ids, risk_factor_ids, limit=3):
-        """Other live articles sharing the most topics and risk factors with `article`."""
-        shared = models.Count("topics", filter=Q(topics__in=topic_ids), distinct=True) + models.Count(
-            "risk_factors", filter=Q(risk_factors__in=risk_factor_ids), distinct=True
-        )
+        """Other live articles sharing the most topics and risk factors with `article`.
+
+        Counted per article by index lookups: a join of both link tables grouped over every
+        article costs tens of milliseconds at a thousand articles.
+        """
+        shared = [
+            _Count(through.objects.filter(article=models.OuterRef("pk"), **{f"{column}__in": ids}).values("pk"))
+            for through, column, ids in [
+                (Article.topics.through, "topic", topic_ids),
+                (Article.risk_factors.through, "riskfactor", risk_factor_ids),
+            ]
+            if ids
+        ]
+        if not shared:
+            return self.none()
         return (
             self.published()
+            .for_cards()
             .exclude(pk=article.pk)
-            .annotate(shared=shared)
+            .annotate(shared=sum(shared[1:], shared[0]))
             .filter(shared__gt=0)
             .order_by("-shared", "-published_at")[:limit]
         )

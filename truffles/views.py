@@ -14,7 +14,7 @@ from articles.models import Article
 
 
 def home(request):
-    latest = Article.objects.published().order_by("-published_at")[:3]
+    latest = Article.objects.published().for_cards().order_by("-published_at")[:3]
     return render(request, "home.html", {"latest_articles": latest})
 
 
