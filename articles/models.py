@@ -36,6 +36,14 @@ def validate_hero_image(upload):
         raise ValidationError("Upload a JPEG, PNG or WebP image.")
 
 
+class TopicQuerySet(models.QuerySet):
+    def with_published_articles(self):
+        """Topics with something to read: one existence test per topic, not a join of every article's links."""
+        live = Article.objects.published()
+        links = Article.topics.through.objects.filter(topic=models.OuterRef("pk"), article__in=live)
+        return self.filter(models.Exists(links))
+
+
 class Topic(models.Model):
     """A subject readers can filter by. A topic that is a medical condition describes the
     article's `about` in structured data."""
@@ -48,6 +56,8 @@ class Topic(models.Model):
     alternate_name = models.CharField(
         max_length=150, blank=True, help_text="Another name for the condition, e.g. “Willis-Ekbom disease”."
     )
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -20,7 +20,7 @@ class ArticleListView(ListView):
     def get_queryset(self):
         self.query = reader_terms(self.request.GET.get("q", ""))
         # Only topics with something to read are offered; one query, reused to resolve ?topic=.
-        self.topics = list(Topic.objects.filter(articles__in=Article.objects.published()).distinct())
+        self.topics = list(Topic.objects.with_published_articles())
         articles = Article.objects.published().for_cards()
         self.topic = None
         if topic_slug := self.request.GET.get("topic"):
