@@ -93,6 +93,7 @@ bench: setup load-tools
 	$(PY) bench/load.py
 	$(PY) bench/run.py
 	$(PY) bench/articles_scaling.py
+	$(PY) bench/insights.py
 
 # Lighthouse pinned in tools/lighthouse/package-lock.json, run with Debian's Chromium; needs Node 18+.
 LIGHTHOUSE_BIN := tools/lighthouse/node_modules/.bin/lighthouse

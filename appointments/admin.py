@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from appointments import admin_views, messages
+from appointments.admin_calendar import CalendarPages
 from appointments.admin_filters import NeedsTriageFilter, StatusFilter, WhenFilter
 from appointments.exports import write_csv
 from appointments.models import Appointment, Closure, Location, Message, Provider, VisitType, WorkingHours
@@ -76,7 +77,7 @@ def _status_action(step):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
     view_on_site = False  # the patient's page opens only with the patient's link
     # Status and triage first: at 1280 px every column fits without scrolling sideways.
     list_display = ["when", "status_badge", "patient", "triage_flags", "visit_type", "provider", "received"]
@@ -97,11 +98,11 @@ class AppointmentAdmin(admin.ModelAdmin):
         "reference", "status", "status_reason", "visit_type", "provider", "location", "starts_at", "ends_at",
         "age", "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
         "rls_worse_evening", "reported_risk_factors", "notes", "source_article", "consent_version", "consented_at",
-        "created_at", "updated_at", "audit_trail", "move_link", "patient_messages",
+        "created_at", "updated_at", "audit_trail", "move_link", "patient_messages", "arrived_at",
     ]
     fieldsets = [
         ("Appointment", {"fields": ["reference", "status", "status_reason", "visit_type", "provider", "location",
-                                    "starts_at", "ends_at", "move_link"]}),
+                                    "starts_at", "ends_at", "arrived_at", "move_link"]}),
         ("Patient", {"fields": ["first_name", "last_name", ("date_of_birth", "age"), "guardian_name", "email", "phone",
                                 "preferred_contact", "is_new_patient", "insurance_carrier"]}),
         ("Intake (as the patient sent it)", {"fields": ["triage", "intake_reasons", "rls_urge_to_move",
@@ -229,6 +230,12 @@ class AppointmentAdmin(admin.ModelAdmin):
     def has_booking_permission(self, request):
         return request.user.has_perm("appointments.add_appointment")
 
+    def has_insights_permission(self, request):
+        return request.user.has_perm("appointments.view_insights")
+
+    def insights_view(self, request):
+        return admin_views.insights_page(self, request)
+
     @admin.action(description="Export selected appointments as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         rows = queryset.with_details().order_by("starts_at")
@@ -238,15 +245,17 @@ class AppointmentAdmin(admin.ModelAdmin):
         write_csv(rows, response)
         return response
 
-    # The pages in admin_views.py: the schedule, phone bookings, moves.
+    # The pages in admin_views.py (the schedule, phone bookings, moves) and admin_calendar.py (the calendar).
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            *self.calendar_urls(),
             path("schedule/", wrap(self._view(admin_views.schedule)), name="appointments_appointment_schedule"),
             path("book/", wrap(self._view(admin_views.book_by_phone)), name="appointments_appointment_book"),
             path("<int:pk>/move/", wrap(self._view(admin_views.move)), name="appointments_appointment_move"),
             path("<int:pk>/status/<str:status>/", wrap(self._view(admin_views.status_page)),
                  name="appointments_appointment_status"),
+            path("insights/", wrap(self.insights_view), name="appointments_appointment_insights"),
             path("awaiting-triage.json", wrap(self._view(admin_views.awaiting_triage)),
                  name="appointments_appointment_awaiting_triage"),
             *super().get_urls(),

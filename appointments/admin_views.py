@@ -1,6 +1,7 @@
 """The admin pages that are not a model's list or form: the schedule, book by phone, move, and
 the reason page of the status actions. Each parses the request, calls `booking`, and renders."""
 
+import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -8,16 +9,18 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import availability, booking
+from appointments import availability, booking, insights
+from appointments.calendar_grid import load_calendar
 from appointments.models import Appointment
 from appointments.schedule import build_schedule
 from appointments.staff_forms import (
+    InsightsPeriodForm,
     PatientFindForm,
     PhoneBookingForm,
     SlotPickForm,
@@ -25,7 +28,7 @@ from appointments.staff_forms import (
     red_flag_questions,
     within_window,
 )
-from audit.trail import record_access
+from audit.trail import record_access, record_report
 
 
 def requested_day(model_admin, request, default):
@@ -124,20 +127,20 @@ def _slots_and_form(request, pick, patient) -> dict:
 
 
 def move(model_admin, request, pk):
-    """Staff move a visit to another free time of the same day list."""
+    """Staff move a visit to another free time, picked on the same day grid as the calendar's."""
     appointment = get_object_or_404(Appointment.objects.select_related("visit_type", "provider"), pk=pk)
     if not model_admin.has_change_permission(request, appointment):
         raise PermissionDenied
-    if request.method == "GET":
-        record_access(request, "view", [appointment])
     day = requested_day(model_admin, request, timezone.localdate(appointment.starts_at))
-    policy = availability.Policy.for_staff()
-    slots = availability.find_slots(appointment.visit_type, day, 1, policy=policy, ignore=appointment.pk)
+    calendar = load_calendar(day, span="day", visit_type=appointment.visit_type, ignore=appointment.pk)
+    if request.method == "GET":
+        record_access(request, "view", {appointment.pk, *calendar.appointment_ids})
     if request.method == "POST":
+        policy = availability.Policy.for_staff()
         chosen = request.POST.get("slot", "")
         slot = booking.choose_slot_by_key(appointment.visit_type, chosen, policy)
-        if slot is None or chosen not in {free.key for free in slots}:
-            model_admin.message_user(request, "Choose one of the free times listed.", messages.ERROR)
+        if slot is None or chosen not in calendar.free_slot_keys:
+            model_admin.message_user(request, "Choose one of the free times shown.", messages.ERROR)
         else:
             outcome = booking.move_by_staff(appointment, slot)
             if outcome.ok:
@@ -145,8 +148,9 @@ def move(model_admin, request, pk):
                 return _to_change_page(appointment)
             model_admin.message_user(request, outcome.error, messages.ERROR)
     return _render(
-        model_admin, request, "move.html", f"Move {appointment.reference}", appointment=appointment, slots=slots,
-        day=day, previous=(day - timedelta(days=1)).isoformat(), next=(day + timedelta(days=1)).isoformat(),
+        model_admin, request, "move.html", f"Move {appointment.reference}", appointment=appointment, moving=appointment,
+        calendar=calendar, span="day", mode="move", day=day, is_nav_sidebar_enabled=False,
+        previous=(day - timedelta(days=1)).isoformat(), next=(day + timedelta(days=1)).isoformat(),
     )
 
 
@@ -267,3 +271,39 @@ def awaiting_triage(model_admin, request):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     return JsonResponse({"awaiting_triage": Appointment.objects.awaiting_triage().count()})  # never cached (admin_view)
+
+
+def insights_page(model_admin, request):
+    """The clinic manager's figures for a period: tables, the same figures as SVG charts, each table as CSV.
+
+    Aggregates only: no name, date of birth or contact detail is read, so no appointment is "viewed";
+    the trail records who opened which report for which period.
+    """
+    if not model_admin.has_insights_permission(request):
+        raise PermissionDenied
+    default = insights.Period.last_four_weeks(timezone.localdate())
+    asked = "first" in request.GET or "last" in request.GET
+    form = InsightsPeriodForm(request.GET if asked else None, initial={"first": default.first, "last": default.last})
+    period = insights.Period(**form.cleaned_data) if asked and form.is_valid() else default
+    table = request.GET.get("download", "")
+    record_report(request, "insights" + (f" ({table} CSV)" if table in insights.TABLES else ""),
+                  {"first": period.first.isoformat(), "last": period.last.isoformat()})
+    if table in insights.TABLES:
+        return _csv_download(table, period)
+    outcomes, utilisation, funnel = insights.outcomes(period), insights.utilisation(period), insights.funnel(period)
+    return _render(
+        model_admin, request, "insights.html", "Insights", form=form, period=period, outcomes=outcomes,
+        utilisation=utilisation, funnel=funnel, charts=insights.charts(outcomes, utilisation, funnel),
+        query=urlencode({"first": period.first.isoformat(), "last": period.last.isoformat()}),
+        is_nav_sidebar_enabled=False,  # thirteen columns need the full width of a 1280 px screen
+    )
+
+
+def _csv_download(table: str, period) -> HttpResponse:
+    compute, row_type = insights.TABLES[table]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="insights-{table}-{period.first}-{period.last}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(row_type.CSV_HEADINGS)
+    writer.writerows(row.csv_values() for row in compute(period))
+    return response

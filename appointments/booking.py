@@ -222,6 +222,19 @@ STATUS_STEPS = {
 }
 
 
+def record_arrival(appointment: Appointment) -> Outcome:
+    """The front desk checks a patient in: the time is kept (and audited by the trigger), the status stays."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if not locked.can_arrive:
+            if locked.arrived_at:
+                return Outcome(error="This patient was already checked in.")
+            return Outcome(error="Only a confirmed visit of today can be checked in.")
+        locked.arrived_at = timezone.now()
+        locked.save(update_fields=["arrived_at", "updated_at"])
+    return Outcome(locked)
+
+
 def cancel_by_patient(appointment: Appointment) -> Outcome:
     if not appointment.can_be_cancelled_by_patient():
         return Outcome(error="This appointment can no longer be cancelled online. Please call the clinic.")
@@ -243,8 +256,12 @@ def _change_status(appointment: Appointment, status, reason: str, by_patient=Fal
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if not locked.can_change_to(status):
             return Outcome(error=f"A {locked.get_status_display().lower()} appointment cannot be marked {label}.")
-        if status in (Status.COMPLETED, Status.NO_SHOW) and locked.starts_at > timezone.now():
-            # Marking a future visit done would free its time and tell the patient nothing.
+        if status == Status.NO_SHOW and locked.arrived_at:
+            return Outcome(error="The patient was checked in as arrived: this visit is not a no-show.")
+        if status in (Status.COMPLETED, Status.NO_SHOW) and locked.starts_at > timezone.now() and not (
+            status == Status.COMPLETED and locked.arrived_at
+        ):
+            # Marking a future visit done would free its time and tell the patient nothing (unless they came early).
             return Outcome(error=f"An appointment cannot be marked {label} before it starts.")
         locked.status = status
         if reason:

@@ -310,7 +310,7 @@ class Appointment(models.Model):
     KEPT_ON_ERASURE = {
         "id", "reference", "manage_token_hash", "submission_token", "status", "visit_type", "provider", "location",
         "starts_at", "ends_at", "busy_until", "source_article", "consent_version", "consented_at",
-        "created_at", "updated_at", "erased_at",
+        "created_at", "updated_at", "erased_at", "arrived_at",
     }
     TRANSITIONS = {
         Status.REQUESTED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
@@ -394,6 +394,9 @@ class Appointment(models.Model):
     erased_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the retention job erased the patient's details."
     )
+    arrived_at = models.DateTimeField(
+        "arrived", null=True, blank=True, editable=False, help_text="When the front desk checked the patient in."
+    )
     created_at = models.DateTimeField("received", auto_now_add=True)
     updated_at = models.DateTimeField("last changed", auto_now=True)
 
@@ -405,7 +408,9 @@ class Appointment(models.Model):
             ("view_schedule", "Can view the day and week schedule"),
             ("triage_appointment", "Can confirm, decline and cancel requests"),
             ("record_attendance", "Can mark appointments completed or no-show"),
+            ("record_arrival", "Can check a patient in as arrived"),
             ("export_appointment", "Can export appointments as CSV"),
+            ("view_insights", "Can view the clinic's figures (aggregates, no patient detail)"),
         ]
         indexes = [
             models.Index(fields=["status", "starts_at"]),
@@ -484,6 +489,17 @@ class Appointment(models.Model):
         return self.age_on(timezone.localdate()) if self.date_of_birth else None
 
     @property
+    def day_state(self) -> str:
+        """Where the visit is in the clinic's day: its status, or "arrived" once a confirmed patient checked in."""
+        return "arrived" if self.status == self.Status.CONFIRMED and self.arrived_at else self.status
+
+    @property
+    def can_arrive(self) -> bool:
+        """Check-in is for a confirmed visit of today that has not been checked in yet."""
+        return (self.status == self.Status.CONFIRMED and self.arrived_at is None
+                and timezone.localdate(self.starts_at) == timezone.localdate())
+
+    @property
     def attendance_due(self) -> bool:
         """Completed or no-show can be recorded once the visit has started."""
         return self.starts_at <= timezone.now()
@@ -491,7 +507,9 @@ class Appointment(models.Model):
     def next_statuses(self) -> list[str]:
         """The statuses staff may move this appointment to now, in the order the buttons show them."""
         allowed = self.TRANSITIONS[self.status]
-        if not self.attendance_due:
+        if self.arrived_at:
+            allowed = allowed - {self.Status.NO_SHOW}  # they came: never a no-show
+        elif not self.attendance_due:
             allowed = allowed - {self.Status.COMPLETED, self.Status.NO_SHOW}
         return [status for status in self.Status.values if status in allowed]
 

@@ -99,3 +99,26 @@ def details_of(appointment: Appointment) -> dict:
 def red_flag_questions() -> list[str]:
     """The safety questions the website asks, for staff to read to a caller in the same words."""
     return [AppointmentRequestForm.base_fields[name].label for name in ("urgent_one_leg", "urgent_breathing")]
+
+
+class InsightsPeriodForm(forms.Form):
+    """The days the clinic manager's figures cover; at most a year, so the page stays quick."""
+
+    first = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}),
+                            error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
+    last = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}),
+                           error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
+
+    LONGEST = timedelta(days=366)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first"), cleaned.get("last")
+        if first and last:
+            if last < first:
+                self.add_error("last", "The last day comes before the first.")
+            elif last - first > self.LONGEST:
+                self.add_error("last", "Choose at most a year.")
+            elif not (within_window(first) and within_window(last)):
+                self.add_error("first", "Choose dates within three years of today.")
+        return cleaned

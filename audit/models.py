@@ -24,11 +24,12 @@ class AuditEntry(models.Model):
         CREATE = "create", "Created"
         CHANGE = "change", "Changed"
         DELETE = "delete", "Deleted"
+        REPORT = "report", "Opened a report"  # aggregates only (Insights): no single appointment
 
     occurred_at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=10, choices=Action.choices)
     # Plain integers and a copied username, so entries outlive deleted users and appointments.
-    appointment_id = models.BigIntegerField()
+    appointment_id = models.BigIntegerField(null=True, blank=True, help_text="Empty on a report's entry.")
     user_id = models.BigIntegerField(null=True, blank=True)
     username = models.CharField(max_length=150, blank=True, help_text="Empty: the public website (a patient).")
     address = models.CharField(max_length=45, blank=True, help_text="Client IP address.")
@@ -51,6 +52,8 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
+        if self.appointment_id is None:
+            return f"{self.actor} {self.get_action_display().lower()}: {', '.join(self.changed_fields)}"
         return f"{self.actor} {self.get_action_display().lower()} appointment {self.appointment_id}"
 
     def describe(self, status_labels: dict, field_labels: dict | None = None) -> str:

@@ -56,3 +56,12 @@ def record_access(request, action: str, appointments: Iterable) -> list[AuditEnt
         )
         for item in appointments
     )
+
+
+def record_report(request, name: str, scope: dict) -> AuditEntry:
+    """Record that the request's user opened a report of aggregates (`name`) over `scope`, e.g. its period."""
+    user = request.user
+    return AuditEntry.objects.create(
+        action=AuditEntry.Action.REPORT, appointment_id=None, user_id=user.pk, username=user.get_username(),
+        address=client_address(request), changed_fields=[name], changes=scope,
+    )

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import template
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +23,7 @@ def clinic_today(request):
             .order_by("starts_at")
         ),
         "can_see_schedule": request.user.has_perm("appointments.view_schedule"),
+        "can_see_insights": request.user.has_perm("appointments.view_insights"),
     }
 
 
@@ -42,3 +45,11 @@ def triage_badge(context):
         "every_seconds": TRIAGE_POLL_SECONDS,
         "csp_nonce": context.get("csp_nonce"),  # the script runs under the page's CSP nonce
     }
+
+
+@register.simple_tag
+def phone_booking_url(slot, visit_type) -> str:
+    """Book by phone with this free time chosen (the page still opens with the red-flag script)."""
+    query = {"visit_type": visit_type.pk, "provider": slot.provider_id,
+             "date": timezone.localdate(slot.start).isoformat(), "slot": slot.key}
+    return reverse("admin:appointments_appointment_book") + "?" + urlencode(query)

@@ -8,9 +8,11 @@ import pytest
 from django.utils import timezone
 
 from appointments.availability import Slot
-from appointments.models import Appointment, Location, Provider, VisitType, WorkingHours
+from appointments.insights import Period
+from appointments.models import Appointment, Closure, Location, Provider, VisitType, WorkingHours
 from articles.models import RiskFactor
 from articles.risk_factors import ensure_defaults
+from audit.models import AuditEntry
 
 CLINIC_ZONE = ZoneInfo("America/New_York")
 PATIENT = {
@@ -173,3 +175,65 @@ def slot_post(patient_form):
 def token_of(manage_url: str) -> str:
     """The secret token in a manage link (the database keeps only its digest)."""
     return manage_url.rstrip("/").rsplit("/", 1)[-1]
+
+
+# A week of the clinic's past for the manager's figures (tests/appointments/test_insights.py).
+def at(day, hour, minute=0):
+    """Clinic time on a day, for histories written by hand."""
+    return datetime.combine(day, time(hour, minute), tzinfo=CLINIC_ZONE)
+
+
+def history(appointment, *changes):
+    """Write the trail the front desk and the patient would have left: (when, who, from, to)."""
+    AuditEntry.objects.bulk_create(
+        AuditEntry(occurred_at=when, action="change" if old else "create", appointment_id=appointment.pk,
+                   username=who, changed_fields=["status"],
+                   changes={"status": {"from": old, "to": new} if old else {"to": new}})
+        for when, who, old, new in changes
+    )
+
+
+@pytest.fixture
+def past_week():
+    """A Monday three weeks back: every visit of that week has happened."""
+    return next_weekday(timezone.localdate() - timedelta(days=27), 0)
+
+
+@pytest.fixture
+def seeded_week(clinic, make_appointment, make_article, past_week):
+    """Eight visits in the week and one the week after, each with the history written beside it."""
+    article = make_article(title="Iron and restless legs")
+    mon, tue, wed, thu, fri = (past_week + timedelta(days=n) for n in range(5))
+
+    def online(received, **fields):
+        appointment = make_appointment(submission_token=uuid.uuid4(), **fields)
+        Appointment.objects.filter(pk=appointment.pk).update(created_at=received)
+        return appointment
+
+    def by_phone(**fields):
+        return make_appointment(**fields)
+
+    a1 = online(at(mon - timedelta(days=7), 9), day=mon, hour=9, status=Appointment.Status.COMPLETED)
+    history(a1, (at(mon - timedelta(days=7), 11), "frontdesk", "requested", "confirmed"))
+    a2 = online(at(mon - timedelta(days=7), 9), day=mon, hour=10, status=Appointment.Status.NO_SHOW)
+    history(a2, (at(mon - timedelta(days=6), 9), "frontdesk", "requested", "confirmed"))
+    a3 = online(at(tue - timedelta(days=5), 9), day=tue, hour=9, status=Appointment.Status.DECLINED)
+    history(a3, (at(tue - timedelta(days=5), 13), "frontdesk", "requested", "declined"))
+    a4 = online(at(tue - timedelta(days=5), 9), day=tue, hour=10, status=Appointment.Status.CANCELLED)
+    history(a4, (at(tue - timedelta(days=5), 15), "frontdesk", "requested", "confirmed"),
+            (at(tue, 9), "", "confirmed", "cancelled"))  # by the patient, an hour before
+    a5 = by_phone(day=wed, hour=9, status=Appointment.Status.CANCELLED)
+    history(a5, (at(wed - timedelta(days=3), 10), "frontdesk", None, "confirmed"),
+            (at(wed - timedelta(days=2), 10), "frontdesk", "confirmed", "cancelled"))
+    a6 = online(at(wed - timedelta(days=2), 9), day=wed, hour=14, status=Appointment.Status.COMPLETED,
+                source_article=article)
+    Appointment.objects.filter(pk=a6.pk).update(
+        visit_type=clinic["rls"], ends_at=at(wed, 14, 30), busy_until=at(wed, 14, 30))
+    history(a6, (at(wed - timedelta(days=2), 19), "frontdesk", "requested", "confirmed"))
+    a7 = by_phone(day=thu, hour=9, status=Appointment.Status.COMPLETED, provider="okafor")
+    history(a7, (at(thu - timedelta(days=1), 16), "frontdesk", None, "confirmed"))
+    online(at(thu - timedelta(days=4), 9), day=thu, hour=10, provider="okafor")  # never decided
+    by_phone(day=mon + timedelta(days=7), hour=9, status=Appointment.Status.CONFIRMED)  # the week after: not counted
+    Closure.objects.create(starts_at=at(fri, 9), ends_at=at(fri, 12, 30), reason="Staff training")
+    Closure.objects.create(provider=clinic["marsh"], starts_at=at(fri, 11), ends_at=at(fri, 14), reason="Dentist")
+    return Period(first=past_week, last=past_week + timedelta(days=6))

@@ -27,6 +27,9 @@ MATRIX = {
     "history": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
     "export": {CLINIC_MANAGER},
     "schedule": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
+    "calendar": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
+    "check in (arrived)": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
+    "check in (seen)": {CLINICIAN, CLINIC_MANAGER},
     "move page": {FRONT_DESK, CLINIC_MANAGER},
     "move": {FRONT_DESK, CLINIC_MANAGER},
     "book": {FRONT_DESK, CLINIC_MANAGER},
@@ -38,21 +41,27 @@ MATRIX = {
     "opening hours": {CLINIC_MANAGER},
     "articles": {CONTENT_EDITOR, CLINIC_MANAGER},
     "audit trail": {CLINIC_MANAGER},
+    "insights": {CLINIC_MANAGER},
 }
 
 
 def use(page, client, appointment):
     """Use the page as the signed-in user; True when it let them."""
     pk = appointment.pk
-    if page in {"list", "change", "delete", "history", "schedule", "articles", "audit trail", "opening hours"}:
+    if page.startswith("check in"):
+        return check_in(client, appointment, page)
+    if page in {"list", "change", "delete", "history", "schedule", "calendar", "articles", "audit trail",
+                "opening hours", "insights"}:
         url = {
             "list": CHANGELIST,
             "change": reverse("admin:appointments_appointment_change", args=[pk]),
             "delete": reverse("admin:appointments_appointment_delete", args=[pk]),
             "history": reverse("admin:appointments_appointment_history", args=[pk]),
             "schedule": reverse("admin:appointments_appointment_schedule"),
+            "calendar": reverse("admin:appointments_appointment_calendar"),
             "articles": reverse("admin:articles_article_changelist"),
             "audit trail": reverse("admin:audit_auditentry_changelist"),
+            "insights": reverse("admin:appointments_appointment_insights"),
             "opening hours": reverse("admin:appointments_provider_change", args=[appointment.provider_id]),
         }[page]
         response = client.get(url)
@@ -101,6 +110,19 @@ def use(page, client, appointment):
     Appointment.objects.filter(pk=pk).update(**fields)
     client.post(ALL_APPOINTMENTS, {"action": action, "_selected_action": [pk], "apply": "yes", "reason": "Because."})
     return Appointment.objects.get(pk=pk).status != start_status
+
+
+def check_in(client, appointment, page):
+    """Arrived or Seen from today's calendar, on a confirmed visit that started ten minutes ago."""
+    start = max(timezone.now() - timedelta(minutes=10), local(timezone.localdate(), 0))
+    arrived = timezone.now() if page == "check in (seen)" else None
+    Appointment.objects.filter(pk=appointment.pk).update(
+        status="confirmed", starts_at=start, ends_at=start + timedelta(minutes=45),
+        busy_until=start + timedelta(hours=1), arrived_at=arrived)
+    step = "seen" if page == "check in (seen)" else "arrived"
+    client.post(reverse("admin:appointments_appointment_check_in"), {"appointment": appointment.pk, "step": step})
+    after = Appointment.objects.get(pk=appointment.pk)
+    return after.status == "completed" if step == "seen" else after.arrived_at is not None
 
 
 def free_day():

@@ -33,6 +33,7 @@ def test_front_desk_triages_and_books_but_cannot_delete_or_export(db):
         "appointments.triage_appointment",
         "appointments.view_provider",
         "appointments.view_closure",
+        "appointments.record_arrival",
     } <= granted
     assert "appointments.delete_appointment" not in granted
     assert "appointments.export_appointment" not in granted
@@ -46,6 +47,7 @@ def test_clinician_views_appointments_and_records_attendance_only(db):
         "appointments.view_appointment",
         "appointments.view_schedule",
         "appointments.record_attendance",
+        "appointments.record_arrival",
         "appointments.view_provider",
         "appointments.view_location",
         "appointments.view_visittype",
