@@ -59,6 +59,7 @@ GOALS = {
     "request page, a week chosen": 0.5,
     "request page, a day chosen": 0.5,
     "request page, every week and day in turn": 0.5,
+    "request page, a week chosen, uncached": None,  # what a page costs the first visitor after a booking
     "request POST (successful)": None,  # goal: >= 100 bookings/s, one row per success
     "signed-in changelist": None,
     "RLS article through nginx micro-cache": None,  # goal: >= 0.85x nginx static
@@ -544,7 +545,9 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
         ("request page, first shown", base + "/appointments/request/", {}),
         ("request page, a week chosen", base + request_page + f"&week={monday}", {}),
         ("request page, a day chosen", base + request_page + f"&week={monday}&day={monday + dt.timedelta(days=2)}", {}),
-        ("request page, every week and day in turn", base + request_page, {"script": walk}),
+        # Warmed first (each process renders each of the 64 pages once): the cold cost is the next row's.
+        ("request page, every week and day in turn", base + request_page, {"script": walk, "warm": True}),
+        ("request page, a week chosen, uncached", base_uncached + request_page + f"&week={monday}", {}),
         ("signed-in changelist", base + "/admin/appointments/appointment/", {"headers": [f"Cookie: {staff_cookie}"]}),
         ("RLS article through nginx micro-cache", front + RLS, {}),
         ("nginx static, same article gzipped", static_url, {"headers": [BROWSER_ENCODINGS]}),
@@ -556,6 +559,8 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
         status, _, _ = fetch(url, dict(header.split(": ", 1) for header in extra.get("headers", [])))
         assert status in (200, 304), (name, status)
         reference = static_url if name.startswith("RLS article through nginx") else floor if GOALS.get(name) else None
+        if extra.get("warm"):
+            wrk(url, script=extra["script"], **wrk_options)
         results[name] = measure_row(name, url, options, wrk_options, extra, status, reference)
 
     slots = distinct_slots(base, 365)
