@@ -14,13 +14,14 @@ find_python = for c in $$PYTHON python3.13 python3.12 python3 $$(ls -d $${PYENV_
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
 	done; exit 1
 
-.PHONY: help run test serve worker setup setup-dev chromium load-tools db migrate demo lint bench lighthouse clean
+.PHONY: help run test serve worker setup setup-dev chromium load-tools backup-tools backup db migrate demo lint bench lighthouse clean
 
 help:
 	@echo "make run     serve the site with demo content on http://127.0.0.1:$(PORT) (development)"
 	@echo "make test    run the whole test suite (browser tests included)"
 	@echo "make serve   run the production configuration locally (granian, DEBUG off)"
 	@echo "make worker  run the background worker alone (patient emails); run and serve start one"
+	@echo "make backup  write a backup of the database now (manage.py backup, into var/backups)"
 	@echo "make lint    ruff check"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make lighthouse  Lighthouse scores (mobile) of five pages of a running 'make serve' (PORT=$(PORT))"
@@ -56,6 +57,16 @@ load-tools:
 	    echo "Needs Debian packages: sudo apt-get install $$missing" >&2; exit 1; \
 	  fi; }
 
+# Encrypted backups (manage.py backup) and their tests need Debian's age.
+backup-tools:
+	@command -v age >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's age for encrypted backups"; \
+	    (apt-get install -y -q age || (apt-get update -q && apt-get install -y -q age)) >/dev/null; \
+	  else \
+	    echo "Encrypted backups need age: run 'sudo apt-get install age'." >&2; exit 1; \
+	  fi; }
+
 migrate: setup
 	DJANGO_DEBUG=true $(PY) manage.py migrate --no-input -v 0
 
@@ -70,13 +81,16 @@ run: demo
 worker: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py worker --no-reload
 
-test: setup chromium load-tools
+test: setup chromium load-tools backup-tools
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # Production settings on loopback: plain HTTP, so the HTTPS-only switches are turned off here only.
+# granian's processes add up their metrics in var/prometheus/ (truffles/metrics.py), emptied at each start.
 serve: setup
 	@mkdir -p var; [ -s var/secret_key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
+	@rm -rf var/prometheus; mkdir -p var/prometheus
 	export DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} DJANGO_DEBUG=false \
+	  PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/var/prometheus \
 	  DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0; \
 	$(PY) manage.py migrate --no-input -v 0 && \
@@ -86,14 +100,18 @@ serve: setup
 	exec $(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers $${WEB_WORKERS:-2} --blocking-threads $${WEB_THREADS:-1} --no-ws \
 	  --respawn-failed-workers --respawn-interval 1 truffles.wsgi:application
 
+backup: setup
+	$(PY) manage.py backup
+
 lint: setup
 	$(VENV)/bin/ruff check .
 
-bench: setup load-tools
+bench: setup load-tools backup-tools
 	$(PY) bench/load.py
 	$(PY) bench/run.py
 	$(PY) bench/articles_scaling.py
 	$(PY) bench/insights.py
+	$(PY) bench/backup.py
 
 # Lighthouse pinned in tools/lighthouse/package-lock.json, run with Debian's Chromium; needs Node 18+.
 LIGHTHOUSE_BIN := tools/lighthouse/node_modules/.bin/lighthouse

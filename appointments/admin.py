@@ -97,7 +97,8 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
     readonly_fields = [
         "reference", "status", "status_reason", "visit_type", "provider", "location", "starts_at", "ends_at",
         "age", "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
-        "rls_worse_evening", "reported_risk_factors", "notes", "source_article", "consent_version", "consented_at",
+        "rls_worse_evening", "takes_dopamine_medicine", "known_sleep_apnea", "recent_blood_loss",
+        "reported_risk_factors", "notes", "source_article", "consent_version", "consented_at",
         "created_at", "updated_at", "audit_trail", "move_link", "patient_messages", "arrived_at",
     ]
     fieldsets = [
@@ -107,7 +108,9 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
                                 "preferred_contact", "is_new_patient", "insurance_carrier"]}),
         ("Intake (as the patient sent it)", {"fields": ["triage", "intake_reasons", "rls_urge_to_move",
                                                         "rls_worse_at_rest", "rls_relieved_by_movement",
-                                                        "rls_worse_evening", "reported_risk_factors", "notes",
+                                                        "rls_worse_evening", "takes_dopamine_medicine",
+                                                        "known_sleep_apnea", "recent_blood_loss",
+                                                        "reported_risk_factors", "notes",
                                                         "source_article", "consent_version", "consented_at"]}),
         ("Emails about this appointment", {"fields": ["patient_messages"]}),
         ("History", {"fields": ["created_at", "updated_at", "audit_trail"]}),

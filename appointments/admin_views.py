@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from appointments import availability, booking, insights
 from appointments.calendar_grid import load_calendar
+from appointments.forms import AppointmentRequestForm
 from appointments.models import Appointment
 from appointments.schedule import build_schedule
 from appointments.staff_forms import (
@@ -78,6 +79,7 @@ def book_by_phone(model_admin, request):
     # The pick form is bound once a visit type is asked for, not by a patient search alone.
     pick = SlotPickForm(request.GET if "visit_type" in request.GET else None)
     context = {"pick": pick, "patient": patient, "red_flags": red_flag_questions(),
+               "red_flag_lead_in": AppointmentRequestForm.URGENT_LEAD_IN,
                "finder": PatientFindForm(request.GET if "find" in request.GET else None),
                "keep": {key: request.GET[key] for key in KEPT if request.GET.get(key)}}
     if context["finder"].is_bound:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from appointments import availability, messages, protection
 from appointments.models import Appointment, Message, WorkingHours
+from truffles import metrics
 
 Status = Appointment.Status
 NO_DOUBLE_BOOKING = "appointment_no_double_booking"
@@ -93,6 +94,7 @@ def nearest_alternatives(slot: SlotChoice, count=5, policy=None):
     return sorted(slots[:count], key=lambda s: s.start)
 
 
+@metrics.counts_bookings("online")
 def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_token,
                    source_article=None) -> Outcome:
     """A patient's request from the website: anti-abuse limits, consent, then the slot is held.
@@ -131,6 +133,7 @@ def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_
         return Outcome(existing)
 
 
+@metrics.counts_bookings("phone")
 def book_by_phone(slot: SlotChoice, answers: dict) -> Outcome:
     """Staff book a patient who called: confirmed at once, consent taken on the phone."""
     details = {**answers, "status": Status.CONFIRMED, "consent_version": "phone", "consented_at": timezone.now()}

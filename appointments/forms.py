@@ -107,14 +107,26 @@ class AppointmentRequestForm(forms.ModelForm):
     urgent_one_leg = forms.ChoiceField(
         choices=YES_NO,
         widget=forms.RadioSelect,
-        label="Right now, do you have sudden swelling, pain, warmth or redness in one leg?",
+        label="Sudden swelling, pain, warmth or redness in one leg?",
         error_messages={"required": "Answer the safety question about swelling, pain or redness in one leg."},
     )
     urgent_breathing = forms.ChoiceField(
         choices=YES_NO,
         widget=forms.RadioSelect,
-        label="Right now, do you have sudden shortness of breath or chest pain?",
+        label="Sudden shortness of breath or chest pain?",
         error_messages={"required": "Answer the safety question about shortness of breath or chest pain."},
+    )
+    urgent_bleeding = forms.ChoiceField(
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        label="A vein that is bleeding and does not stop when you press on it?",
+        error_messages={"required": "Answer the safety question about a bleeding vein."},
+    )
+    urgent_cord = forms.ChoiceField(
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        label="A new hot, red, painful cord along a vein?",
+        error_messages={"required": "Answer the safety question about a hot, red, painful vein."},
     )
     consent = forms.BooleanField(
         label="I agree that the clinic keeps these details to arrange my visit.",
@@ -130,6 +142,7 @@ class AppointmentRequestForm(forms.ModelForm):
             "first_name", "last_name", "date_of_birth", "guardian_name", "email", "phone",
             "reasons",
             "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening",
+            "takes_dopamine_medicine", "known_sleep_apnea", "recent_blood_loss",
             "risk_factors", "notes",
         ]
         labels = {
@@ -142,9 +155,12 @@ class AppointmentRequestForm(forms.ModelForm):
             "preferred_contact": "How should we contact you?",
             "insurance_carrier": "Insurance carrier (optional)",
             "rls_urge_to_move": "An urge to move my legs, often with odd feelings in them",
-            "rls_worse_at_rest": "It starts when I sit or lie still",
+            "rls_worse_at_rest": "It begins or gets worse when I sit or lie still",
             "rls_relieved_by_movement": "Walking or stretching eases it",
             "rls_worse_evening": "It is worse in the evening or at night",
+            "takes_dopamine_medicine": "I take pramipexole, ropinirole, rotigotine or levodopa",
+            "known_sleep_apnea": "I have been told I have sleep apnea",
+            "recent_blood_loss": "I have recently lost or given blood",
             "notes": "Anything else we should know? (optional)",
         }
         help_texts = {
@@ -174,10 +190,16 @@ class AppointmentRequestForm(forms.ModelForm):
     rls_answers_need_rls_reason = True
     # Page order, so the error summary lists problems as the patient meets them.
     field_order = [
-        "urgent_one_leg", "urgent_breathing", "first_name", "last_name", "date_of_birth", "guardian_name",
+        "urgent_one_leg", "urgent_breathing", "urgent_bleeding", "urgent_cord", "first_name",
+        "last_name", "date_of_birth", "guardian_name",
         "email", "phone", "reasons",
     ]  # fmt: skip
-    RLS_FIELDS = ["rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening"]
+    RLS_FIELDS = ["rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening",
+                  "takes_dopamine_medicine", "known_sleep_apnea", "recent_blood_loss"]
+    # Any "yes" stops the request with the urgent-care page, and nothing is stored.
+    URGENT_FIELDS = ["urgent_one_leg", "urgent_breathing", "urgent_bleeding", "urgent_cord"]
+    # The questions above finish this sentence, on the page and in the staff's phone script.
+    URGENT_LEAD_IN = "Right now, do you have any of these?"
 
     def __init__(self, *args, visit_type=None, **kwargs):
         if visit_type is not None and visit_type.slug in RLS_VISIT_TYPES:
@@ -221,7 +243,7 @@ class AppointmentRequestForm(forms.ModelForm):
 
     @property
     def has_urgent_signs(self) -> bool:
-        return "yes" in (self.data.get("urgent_one_leg"), self.data.get("urgent_breathing"))
+        return "yes" in [self.data.get(name) for name in self.URGENT_FIELDS]
 
     @property
     def is_bot(self) -> bool:

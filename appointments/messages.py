@@ -35,10 +35,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from appointments import calendar
 from appointments.models import Appointment, Message
+from truffles import dates
 
 logger = logging.getLogger(__name__)
 
@@ -222,8 +223,7 @@ def render(message: Message) -> EmailMultiAlternatives:
     appointment = message.appointment
     clinic = settings.CLINIC
     starts = timezone.localtime(appointment.starts_at)
-    day = dateformat.format(starts, "l j F")
-    when = f"{day} at {dateformat.format(starts, 'g:i A')}"
+    day, when = dates.weekday_date(starts), dates.visit_moment(starts)
     choose = reverse("appointments:request") + "?" + urlencode({"visit_type": appointment.visit_type.slug})
     context = {
         "message": message,

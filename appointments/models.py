@@ -382,6 +382,10 @@ class Appointment(models.Model):
     rls_worse_at_rest = models.BooleanField("worse at rest", default=False)
     rls_relieved_by_movement = models.BooleanField("eased by movement", default=False)
     rls_worse_evening = models.BooleanField("worse in the evening or at night", default=False)
+    # What changes an RLS plan (augmentation risk, a worsening factor, a reason for low iron).
+    takes_dopamine_medicine = models.BooleanField("takes a dopamine agonist or levodopa now", default=False)
+    known_sleep_apnea = models.BooleanField("known sleep apnea", default=False)
+    recent_blood_loss = models.BooleanField("recent blood loss or blood donation", default=False)
     risk_factors = models.ManyToManyField("articles.RiskFactor", related_name="appointments", blank=True)
     notes = models.TextField(blank=True, max_length=1000)
     source_article = models.ForeignKey(
@@ -544,6 +548,12 @@ class Appointment(models.Model):
             [self.rls_urge_to_move, self.rls_worse_at_rest, self.rls_relieved_by_movement, self.rls_worse_evening]
         )
 
+    @property
+    def plan_changing_answers(self) -> list[str]:
+        """The intake answers that change an RLS plan, as staff name them."""
+        fields = ["takes_dopamine_medicine", "known_sleep_apnea", "recent_blood_loss"]
+        return [str(self._meta.get_field(name).verbose_name) for name in fields if getattr(self, name)]
+
     def triage_summary(self) -> str:
         """One line for staff: what the patient reported, and what they read before asking."""
         parts = []
@@ -551,6 +561,7 @@ class Appointment(models.Model):
             parts.append("reason: " + ", ".join(self.reason_labels))
         if "rls" in self.reasons or self.rls_core_features:
             parts.append(f"RLS core features {self.rls_core_features}/4")
+        parts.extend(self.plan_changing_answers)
         factors = list(self.risk_factors.all())
         if factors:
             parts.append("risk factors: " + ", ".join(factor.name.lower() for factor in factors))
@@ -596,6 +607,12 @@ class MessageQuerySet(models.QuerySet):
 
     def failed(self):
         return self.filter(state=Message.State.FAILED)
+
+    def counts_by_channel_and_state(self) -> list[tuple[str, str, int]]:
+        """(channel, state, count) for /metrics; every message is an email until another channel exists."""
+        channel = "channel" if any(f.name == "channel" for f in self.model._meta.fields) else models.Value("email")
+        rows = self.order_by().values_list(channel, "state").annotate(count=models.Count("pk"))
+        return [tuple(row) for row in rows]
 
 
 class Message(models.Model):

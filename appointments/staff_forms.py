@@ -55,7 +55,7 @@ class PhoneBookingForm(AppointmentRequestForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("urgent_one_leg", "urgent_breathing", "website", "submission_token"):
+        for name in (*self.URGENT_FIELDS, "website", "submission_token"):
             del self.fields[name]
         self.fields["reasons"].required = False
         # Staff type for the patient: messages speak about the patient, not to them.
@@ -98,7 +98,7 @@ def details_of(appointment: Appointment) -> dict:
 
 def red_flag_questions() -> list[str]:
     """The safety questions the website asks, for staff to read to a caller in the same words."""
-    return [AppointmentRequestForm.base_fields[name].label for name in ("urgent_one_leg", "urgent_breathing")]
+    return [AppointmentRequestForm.base_fields[name].label for name in AppointmentRequestForm.URGENT_FIELDS]
 
 
 class InsightsPeriodForm(forms.Form):

@@ -12,9 +12,21 @@ class ReviewStateFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Overdue for review"), ("soon", "Due within 30 days")]
+        return [
+            ("needed", "Needs review (any reason)"),
+            ("edited", "Edited since review"),
+            ("overdue", "Review due"),
+            ("unnamed", "No named reviewer"),
+            ("soon", "Due within 30 days"),
+        ]
 
     def queryset(self, request, queryset):
+        if self.value() == "needed":
+            return queryset.needing_review()
+        if self.value() == "edited":
+            return queryset.edited_since_review()
+        if self.value() == "unnamed":
+            return queryset.without_named_reviewer()
         if self.value() == "overdue":
             return queryset.overdue_for_review()
         if self.value() == "soon":
@@ -79,7 +91,9 @@ class ArticleAdmin(admin.ModelAdmin):
         (
             "Medical review",
             {
-                "description": "An article cannot be published without a named reviewer and a review date.",
+                "description": "An article cannot be published without a named reviewer and a review date. "
+                "Readers see the review only with the reviewer's credentials, and not after the title, "
+                "summary or body changed: enter the date of a new review once the reviewer has read it.",
                 "fields": ["reviewer_name", "reviewer_credentials", "last_reviewed", "next_review_due"],
             },
         ),
@@ -98,14 +112,15 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="review", ordering="next_review_due")
     def review_state(self, article):
-        if article.status != Article.Status.PUBLISHED:
-            return "—"
-        return "Overdue" if article.is_overdue_for_review else "Current"
+        return article.review_state
 
     def save_model(self, request, obj, form, change):
         # The first person to save an article is its author; later editors do not take it over.
         if obj.author_id is None:
             obj.author = request.user
+        # A new review date records a review of the text as saved; any other edit of the text asks for one.
+        if "last_reviewed" in form.changed_data and obj.last_reviewed:
+            obj.record_review()
         super().save_model(request, obj, form, change)
 
 

@@ -20,8 +20,9 @@ def placeholder_reviewers(app_configs, **kwargs):
     return [
         Warning(
             f"{len(titles)} published article(s) name a placeholder medical reviewer: {', '.join(titles)}.",
-            hint="Name the clinic's reviewing physician in each article (admin → Health articles, or the "
-            "reviewer in content/articles/*.md, then load_articles). See the README, Articles.",
+            hint="Name the clinic's reviewing physician, with credentials and the date they actually reviewed "
+            "the text, in each article (admin → Health articles, or the reviewer and last_reviewed in "
+            "content/articles/*.md, then load_articles). See the README, Articles.",
             id="articles.W001",
         )
     ]

@@ -1,4 +1,7 @@
+import calendar
 import datetime
+import hashlib
+import re
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -16,10 +19,26 @@ from articles import markdown
 SEARCH_CONFIG = "english"
 # Paths under /articles/ that are not articles.
 RESERVED_SLUGS = {"feed"}
-# How long a review stays current when staff do not choose a date (NHS pages use up to three years).
-REVIEW_INTERVAL = datetime.timedelta(days=365)
 # The demo content names its reviewer "… (placeholder)": never shown to readers, flagged by check --deploy.
 PLACEHOLDER_REVIEWER_MARK = "placeholder"
+# Words that mean the page talks about procedures the clinic performs (and is paid for): it carries a disclosure.
+PROCEDURE_WORDS = re.compile(
+    r"\b(procedures?|ablation|sclerotherapy|phlebectomy|vein closure|vein treatment"
+    r"|closing (?:a |the |faulty )?veins?)\b",
+    re.I,
+)
+
+
+def months_after(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the month's last day when it is shorter): when a review falls due."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def medical_text_digest(title: str, summary: str, body: str) -> str:
+    """A fingerprint of what a medical reviewer reads: any change to it calls for a new review."""
+    return hashlib.sha256("\x1f".join([title.strip(), summary.strip(), body.strip()]).encode()).hexdigest()
 HERO_IMAGE_MAX_BYTES = 2 * 1024 * 1024
 HERO_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
 
@@ -103,6 +122,20 @@ class ArticleQuerySet(models.QuerySet):
             Q(next_review_due__lte=timezone.localdate()) | Q(next_review_due__isnull=True)
         )
 
+    def edited_since_review(self):
+        """Published articles whose medical text changed after their last review."""
+        return self.filter(status=Article.Status.PUBLISHED, needs_review=True)
+
+    def without_named_reviewer(self):
+        """Published articles whose review nobody can vouch for: a placeholder or no credentials."""
+        return self.filter(status=Article.Status.PUBLISHED).filter(
+            Q(reviewer_name__icontains=PLACEHOLDER_REVIEWER_MARK) | Q(reviewer_credentials="")
+        )
+
+    def needing_review(self):
+        """What the reviewing physician has to look at: edited, due, or never reviewed by a named clinician."""
+        return (self.edited_since_review() | self.overdue_for_review() | self.without_named_reviewer()).distinct()
+
 
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -128,7 +161,18 @@ class Article(models.Model):
     )
     last_reviewed = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(
-        null=True, blank=True, help_text="Defaults to a year after the review."
+        null=True,
+        blank=True,
+        help_text="Defaults to TRUFFLES_REVIEW_MONTHS (12) months after the review.",
+    )
+    # The medical text as it was when last reviewed (a digest); a different text needs a new review.
+    reviewed_text_digest = models.CharField(max_length=64, editable=False, default="")
+    needs_review = models.BooleanField(
+        "edited since review", editable=False, default=False,
+        help_text="The title, summary or body changed after the last medical review.",
+    )
+    mentions_clinic_procedures = models.BooleanField(
+        editable=False, default=False, help_text="The text mentions procedures: the page carries a disclosure."
     )
     topics = models.ManyToManyField(Topic, related_name="articles", blank=True)
     risk_factors = models.ManyToManyField(
@@ -209,9 +253,16 @@ class Article(models.Model):
         rendered = markdown.render(self.body)
         self.body_html, self.body_text, self.toc = rendered.html, rendered.text, rendered.toc
         self.reading_minutes = rendered.reading_minutes
+        self.mentions_clinic_procedures = bool(PROCEDURE_WORDS.search(f"{self.summary} {self.body_text}"))
+        if self.last_reviewed and not self.reviewed_text_digest:
+            self.record_review()  # the first review date given covers the text it was given with
+        self.needs_review = bool(self.reviewed_text_digest) and self.reviewed_text_digest != self.text_digest
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html", "body_text", "toc", "reading_minutes"}
+        if update_fields is not None and {"body", "title", "summary", "last_reviewed"} & set(update_fields):
+            kwargs["update_fields"] = {
+                *update_fields, "body_html", "body_text", "toc", "reading_minutes", "needs_review",
+                "mentions_clinic_procedures", "reviewed_text_digest",
+            }  # fmt: skip
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -228,8 +279,10 @@ class Article(models.Model):
                 errors["last_reviewed"] = "Give the date of the medical review before publishing."
             if not self.published_at:
                 self.published_at = timezone.now()
-        if self.last_reviewed and not self.next_review_due:
-            self.next_review_due = self.last_reviewed + REVIEW_INTERVAL
+        if self.last_reviewed and self.last_reviewed > timezone.localdate():
+            errors["last_reviewed"] = "A review date cannot be in the future: give the day the review was done."
+        elif self.last_reviewed and not self.next_review_due:
+            self.next_review_due = months_after(self.last_reviewed, settings.TRUFFLES_REVIEW_MONTHS)
         if self.hero_image and not self.hero_image_alt.strip():
             errors["hero_image_alt"] = "Describe the image for readers who cannot see it."
         if errors:
@@ -253,8 +306,37 @@ class Article(models.Model):
         return "" if self.has_placeholder_reviewer else self.reviewer_name
 
     @property
+    def has_named_reviewer(self) -> bool:
+        """A real clinician, named with their credentials: the only kind of review a page may claim."""
+        return bool(self.public_reviewer_name.strip() and self.reviewer_credentials.strip())
+
+    @property
+    def shows_review(self) -> bool:
+        """The page and its structured data claim a review only when a named clinician read this text."""
+        return self.has_named_reviewer and self.last_reviewed is not None and not self.needs_review
+
+    @property
     def is_overdue_for_review(self):
         return self.next_review_due is None or self.next_review_due <= timezone.localdate()
+
+    @property
+    def review_state(self) -> str:
+        """How the review stands, in the words of the admin's list."""
+        if self.status != self.Status.PUBLISHED:
+            return "—"
+        if not self.has_named_reviewer:
+            return "No named reviewer"
+        if self.needs_review:
+            return "Needs review (edited)"
+        return "Review due" if self.is_overdue_for_review else "Current"
+
+    @property
+    def text_digest(self) -> str:
+        return medical_text_digest(self.title, self.summary, self.body)
+
+    def record_review(self) -> None:
+        """The reviewer has read the text as it is now (saved with the article)."""
+        self.reviewed_text_digest = self.text_digest
 
     @property
     def page_title(self):

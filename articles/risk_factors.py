@@ -2,10 +2,7 @@
 
 # Dopamine-blocking drugs trigger or worsen RLS as antihistamines do (NINDS; Silber et al. 2021).
 MEDICINES_NAME = "Medicines that can trigger RLS"
-MEDICINES_LABEL = (
-    "I take allergy or sleep tablets, antidepressants, anti-sickness medicines (such as "
-    "metoclopramide) or antipsychotics"
-)
+MEDICINES_LABEL = "I take sleep or allergy tablets, antidepressants, antipsychotics or metoclopramide"
 
 # slug, clinical name, how the intake asks, is it a cause of secondary RLS?
 DEFAULTS = [

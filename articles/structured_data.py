@@ -42,13 +42,14 @@ def article_json_ld(article, *, page_url, home_url, list_url, clinic, risk_facto
         "inLanguage": "en-US",
         "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated_at.isoformat(),
-        "lastReviewed": article.last_reviewed.isoformat() if article.last_reviewed else None,
+        # A review is claimed only with the named clinician who made it, and only for the text they read.
+        "lastReviewed": article.last_reviewed.isoformat() if article.shows_review else None,
         "reviewedBy": {
             "@type": "Person",
             "name": article.public_reviewer_name,
-            **({"honorificSuffix": article.reviewer_credentials} if article.reviewer_credentials else {}),
+            "honorificSuffix": article.reviewer_credentials,
         }
-        if article.public_reviewer_name
+        if article.shows_review
         else None,
         "about": conditions[0] if len(conditions) == 1 else conditions or None,
         "citation": [_citation(reference) for reference in references] or None,

@@ -338,7 +338,7 @@ def post_script(workdir, base, slots, csrf_cookie, csrf_token, threads):
     fields = (
         "first_name=Load&last_name=Patient&date_of_birth_month=04&date_of_birth_day=23&date_of_birth_year=1971"
         "&phone=%28201%29+555-0123&reasons=rls&rls_urge_to_move=on&urgent_one_leg=no"
-        "&urgent_breathing=no&consent=on&website=&csrfmiddlewaretoken=" + csrf_token
+        "&urgent_breathing=no&urgent_bleeding=no&urgent_cord=no&consent=on&website=&csrfmiddlewaretoken=" + csrf_token
     )
     script = workdir / "post.lua"
     script.write_text(f"""

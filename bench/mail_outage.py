@@ -157,7 +157,8 @@ def book(base, slot, number):
         "date_of_birth_month": "1", "date_of_birth_day": "1", "date_of_birth_year": "1970",
         "email": f"bench{number}-{time.time_ns()}@example.com", "phone": "(201) 555-0123",
         "reasons": "varicose",
-        "urgent_one_leg": "no", "urgent_breathing": "no", "consent": "on", "website": "",
+        "urgent_one_leg": "no", "urgent_breathing": "no", "urgent_bleeding": "no", "urgent_cord": "no",
+        "consent": "on", "website": "",
     }  # fmt: skip
     request = urllib.request.Request(
         f"{base}/appointments/request/details/", data=urllib.parse.urlencode(form).encode(),

@@ -1,5 +1,8 @@
-"""Deployment checks that need to ask the database (run by `manage.py check --deploy`)."""
+"""Deployment checks (`manage.py check --deploy`): the database logs no statements, backups are encrypted."""
 
+import shutil
+
+from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, connection
 
@@ -39,3 +42,51 @@ def database_logs_no_statements(app_configs=None, **kwargs):
             id="truffles.W001",
         )
     ]
+
+
+@checks.register("truffles", deploy=True)
+def backups_are_encrypted(app_configs=None, **kwargs):
+    """A backup holds every patient's details: on disk it should be readable only with a key kept elsewhere."""
+    recipients = settings.TRUFFLES_BACKUP_RECIPIENTS
+    if not recipients:
+        return [
+            checks.Warning(
+                "Backups (`manage.py backup`) would be written unencrypted: TRUFFLES_BACKUP_RECIPIENTS is not set.",
+                hint="Create a key pair off the server (`age-keygen -o clinic-backup.key`), keep the private key "
+                "safe, and set TRUFFLES_BACKUP_RECIPIENTS to its public key (age1…). README: 'Backups'.",
+                id="truffles.W003",
+            )
+        ]
+    warnings = []
+    if shutil.which("age") is None:
+        warnings.append(
+            checks.Warning(
+                "TRUFFLES_BACKUP_RECIPIENTS is set but the `age` program is not installed: backups would fail.",
+                hint="Debian: apt-get install age.",
+                id="truffles.W004",
+            )
+        )
+    malformed = [key for key in recipients if not key.startswith(("age1", "ssh-ed25519 ", "ssh-rsa "))]
+    if malformed:
+        warnings.append(
+            checks.Warning(
+                f"{len(malformed)} of TRUFFLES_BACKUP_RECIPIENTS is not an age public key (age1…).",
+                hint="Give the public key `age-keygen -y` prints, never the private one (AGE-SECRET-KEY-…).",
+                id="truffles.W005",
+            )
+        )
+    return warnings
+
+
+@checks.register("truffles", deploy=True)
+def metrics_token_is_long(app_configs=None, **kwargs):
+    token = settings.TRUFFLES_METRICS_TOKEN
+    if token and len(token) < 32:
+        return [
+            checks.Warning(
+                "TRUFFLES_METRICS_TOKEN is shorter than 32 characters.",
+                hint="python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+                id="truffles.W006",
+            )
+        ]
+    return []

@@ -21,3 +21,18 @@ class Version(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.number}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of each task worker (`manage.py worker`), for /healthz and /metrics.
+
+    Every worker beats every few seconds while it can reach the database; a worker that stops beating
+    has stopped sending patients' messages.
+    """
+
+    worker_id = models.CharField(primary_key=True, max_length=64)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"worker {self.worker_id} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -5,6 +5,7 @@ and HTTPS-only cookies and headers are on. `make run` opts into development
 with DJANGO_DEBUG=true. Every variable is listed in the README.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -90,6 +91,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "truffles.context_processors.clinic",
             ],
+            # US dates ("Monday, December 7") in every template without {% load %}: truffles/dates.py.
+            "builtins": ["truffles.templatetags.us_dates"],
         },
     },
 ]
@@ -214,7 +217,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work (patient messages) is stored in PostgreSQL and run by `manage.py worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The worker beats this often; /healthz says "degraded" (still 200) when no beat came for the stale period.
+TRUFFLES_WORKER_HEARTBEAT_SECONDS = env.float("TRUFFLES_WORKER_HEARTBEAT_SECONDS", default=15)
+TRUFFLES_WORKER_STALE_SECONDS = env.int("TRUFFLES_WORKER_STALE_SECONDS", default=300)
 # Messages to patients and the clinic: sent by the worker, retried with doubling waits, never with health details.
+# A health article's medical review falls due this many months after the last one.
+TRUFFLES_REVIEW_MONTHS = env.int("TRUFFLES_REVIEW_MONTHS", default=12)
+
 TRUFFLES_MESSAGES = {
     "TIMEOUT_SECONDS": env.float("TRUFFLES_MAIL_TIMEOUT_SECONDS", default=5),
     "ATTEMPTS": env.int("TRUFFLES_MAIL_ATTEMPTS", default=8),
@@ -236,8 +245,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
 # Without preload, Django's checklist would warn (security.W021): the opt-out is deliberate.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-# Load balancers check health over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers check health, and a monitoring server on the same network reads metrics, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Proxies in front that append to X-Forwarded-For; the client is the hop just before them (truffles/client.py).
@@ -279,15 +288,46 @@ PERMISSIONS_POLICY = (
 NO_STORE_PATHS = ("/appointments/", "/admin/")
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
 
-# Logging: to stderr; never log request bodies (they carry health information).
+# Logging: to stderr; never log request bodies (they carry health information). One JSON object per
+# line in production (truffles/logformat.py), plain text in development; TRUFFLES_LOG_FORMAT overrides.
+LOG_FORMAT = env.str("TRUFFLES_LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("TRUFFLES_LOG_FORMAT must be 'json' or 'plain'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "truffles.logformat.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "truffles.logformat.JSONLineFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+# Outermost: times and counts every request and writes its one log line (truffles/middleware.py); the
+# line (a few tens of microseconds) can be turned off where the proxy's access log is enough.
+MIDDLEWARE.insert(0, "truffles.middleware.RequestRecordMiddleware")
+TRUFFLES_REQUEST_LOG = env.bool("TRUFFLES_REQUEST_LOG", default=True)
+
+# /metrics (Prometheus) answers only the bearer token or these addresses/networks; everyone else gets a 404.
+TRUFFLES_METRICS_TOKEN = env.str("TRUFFLES_METRICS_TOKEN", default="")
+try:
+    TRUFFLES_METRICS_NETWORKS = [
+        ipaddress.ip_network(value, strict=False) for value in env.list("TRUFFLES_METRICS_ADDRESSES", default=[])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUFFLES_METRICS_ADDRESSES: {error}") from error
+
+# Backups (`manage.py backup`, truffles/backups.py): pg_dump's custom format, encrypted with age for
+# these public keys (age1…, comma-separated) when given; the newest TRUFFLES_BACKUP_KEEP files are kept.
+TRUFFLES_BACKUP_DIR = Path(env.str("TRUFFLES_BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
+TRUFFLES_BACKUP_RECIPIENTS = env.list("TRUFFLES_BACKUP_RECIPIENTS", default=[])
+TRUFFLES_BACKUP_KEEP = env.int("TRUFFLES_BACKUP_KEEP", default=42)  # a week of four-hourly backups
+# Where PostgreSQL's client programs are, when not beside the embedded server or in Debian's usual places.
+TRUFFLES_PG_BIN_DIR = env.str("TRUFFLES_PG_BIN_DIR", default="")
 
 US_TIME_ZONE_NAMES = {
     "America/New_York": "Eastern Time", "America/Chicago": "Central Time", "America/Denver": "Mountain Time",

@@ -15,6 +15,7 @@ admin.site.index_title = "Clinic administration"
 urlpatterns = [
     path("", public_page(views.home), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.prometheus_metrics, name="metrics"),
     path("privacy/", views.privacy, name="privacy"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon, name="favicon"),

@@ -2,15 +2,18 @@ import sys
 from http import HTTPStatus
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from articles.models import Article
+from truffles import health, metrics
 
 
 def home(request):
@@ -26,17 +29,27 @@ def privacy(request):
 @require_GET
 @never_cache
 def healthz(request):
+    """200 while the database answers ("degraded", with the reason, when no worker beat recently); else 503."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        last_beat = health.latest_beat()
     except DatabaseError as error:
+        metrics.DATABASE_ERRORS.labels(type(error).__name__).inc()
         # The reason names the failure class only: connection strings never leave the server.
         return JsonResponse(
             {"status": "unavailable", "reason": f"database unreachable ({type(error).__name__})"},
             status=HTTPStatus.SERVICE_UNAVAILABLE,
         )
-    return JsonResponse({"status": "ok"})
+    worker = health.worker_health(last_beat, timezone.now())
+    return JsonResponse({"status": worker["status"], "worker": worker})
+
+
+@require_GET
+@never_cache
+def prometheus_metrics(request):
+    """The figures of deploy/prometheus-alerts.yml, for the monitoring server only (404 to anyone else)."""
+    if not metrics.may_read(request):
+        raise Http404
+    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
 @require_GET

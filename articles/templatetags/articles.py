@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from articles.models import Article
 from articles.search import HIGHLIGHT_START, HIGHLIGHT_STOP
 
 register = template.Library()
@@ -29,3 +30,11 @@ def with_indefinite_article(name):
     if first_word.isupper():  # an abbreviation is read letter by letter and keeps its capitals
         return f"{'an' if first_word[0] in _VOWEL_SOUND_LETTERS else 'a'} {name}"
     return f"{'an' if first_word[:1].lower() in 'aeiou' else 'a'} {name[:1].lower()}{name[1:]}"
+
+
+@register.simple_tag
+def articles_needing_review(request):
+    """The admin index's count of articles the reviewing physician must look at; None without access."""
+    if not request.user.has_perm("articles.view_article"):
+        return None
+    return Article.objects.needing_review().count()

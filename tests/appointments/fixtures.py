@@ -143,6 +143,8 @@ def patient_form():
             "notes": "My legs keep me awake.",
             "urgent_one_leg": "no",
             "urgent_breathing": "no",
+            "urgent_bleeding": "no",
+            "urgent_cord": "no",
             "consent": "on",
             "website": "",
             "submission_token": str(uuid.uuid4()),

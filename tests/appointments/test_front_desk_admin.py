@@ -165,8 +165,9 @@ def test_every_admin_page_shows_the_count_with_its_script_under_the_nonce(desk, 
 def test_book_by_phone_reads_the_red_flag_questions_to_the_caller(desk):
     html = desk.get(BOOK).content.decode()
     assert "Safety check: read these to the caller first" in html
-    assert "sudden swelling, pain, warmth or redness in one leg?" in html
-    assert "sudden shortness of breath or chest pain?" in html
+    assert "Right now, do you have any of these?" in html
+    assert "Sudden swelling, pain, warmth or redness in one leg?" in html
+    assert "Sudden shortness of breath or chest pain?" in html
 
 
 @pytest.mark.parametrize("typed", ["quarterman", "02/14/1968", "1968-02-14", "(201) 555-0199"])

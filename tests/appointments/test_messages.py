@@ -12,7 +12,7 @@ import icalendar
 import pytest
 import vobject
 from django.db import transaction
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from appointments import booking, messages
@@ -148,7 +148,8 @@ def test_confirmation_carries_a_calendar_file_in_the_clinics_time_zone(full_inta
     appointment = booking.confirm(full_intake).appointment
     run_queued_tasks()
     (email,) = mailoutbox
-    day = dateformat.format(timezone.localtime(appointment.starts_at), "l j F")
+    local = timezone.localtime(appointment.starts_at)
+    day = f"{local:%A}, {local:%B} {local.day}"  # the US order: "Monday, December 7"
     assert email.subject == f"Truffles Vein Specialists: Your visit is confirmed: {day} at 9:00 AM"
     (attachment,) = email.attachments
     assert attachment.filename == f"{appointment.reference}.ics"
@@ -270,8 +271,9 @@ def test_a_confirmation_overtaken_by_a_cancellation_is_not_sent(full_intake, mai
     appointment = booking.confirm(full_intake).appointment
     booking.cancel(appointment, "The specialist is unwell.")  # before the worker got to the confirmation
     run_queued_tasks()
+    local = timezone.localtime(appointment.starts_at)
     assert [m.subject.split(": ", 1)[1] for m in mailoutbox] == [
-        f"Your visit on {dateformat.format(timezone.localtime(appointment.starts_at), 'l j F')} is cancelled"
+        f"Your visit on {local:%A}, {local:%B} {local.day} is cancelled"
     ]
     assert Message.objects.get(kind=Kind.CONFIRMED).state == Message.State.SKIPPED
 

@@ -2,6 +2,7 @@
 
 import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -107,3 +108,143 @@ def test_request_page_heading_names_the_chosen_visit(client, demo_clinic):
     radio = re.search(r'<input type="radio" name="visit_type" value="rls-consultation"[^>]*>', response.text)
     assert radio
     assert " checked" in radio.group()
+
+
+# What a reviewing physician checks against the 2025 AASM guideline (Winkelman et al., J Clin Sleep Med
+# 2025;21(1):137-152), the IRLSSG criteria (2014) and iron guideline (2018), and the NHS and Mayo pages.
+RLS_SLUGS = ["restless-legs-syndrome-causes", DIAGNOSIS_SLUG, "restless-legs-syndrome-treatment"]
+TREATMENT_SLUG = "restless-legs-syndrome-treatment"
+GUIDELINE_DOI = "10.5664/jcsm.11390"
+CLIENT_SOURCE = Path(__file__).parent / "data" / "client_source_rls_causes.txt"
+
+
+def section(article, heading):
+    """The plain text of one "## " section of an article's Markdown."""
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", article.body, re.M | re.S)
+    assert match, heading
+    return match.group(1)
+
+
+def headings(article):
+    return [entry["name"] for entry in article.toc]
+
+
+def words(text):
+    return re.findall(r"[a-z0-9]+(?:['’][a-z]+)?", text.lower())
+
+
+@pytest.mark.parametrize("slug", RLS_SLUGS)
+def test_every_rls_page_says_when_to_get_help_in_the_nhs_order(client, clinic_articles, slug):
+    article = Article.objects.get(slug=slug)
+    names = headings(article)
+    help_at = names.index("When to get help")
+    # NHS order: symptoms, self-help, when to get help, then causes, diagnosis and treatment.
+    first_cause = next(i for i, name in enumerate(names) if re.search(r"cause|underneath|feel like|Two kinds", name))
+    assert 0 < help_at < first_cause, names
+    text = section(article, "When to get help")
+    for sign in ["keep you from sleeping", "mood", "suddenly turn weak", "bladder or bowel", "call 911", "988"]:
+        assert sign in text, (slug, sign)
+    page = client.get(article.get_absolute_url()).text
+    assert "call or text <strong>988</strong>" in page
+    assert {"https://988lifeline.org/", "https://www.nhs.uk/conditions/cauda-equina-syndrome/"} <= {
+        reference.link for reference in article.references.all()
+    }
+
+
+def test_kidney_failure_and_diabetes_are_causes_of_secondary_rls_not_primary(clinic_articles):
+    article = Article.objects.get(slug="restless-legs-syndrome-causes")
+    primary = section(article, "Primary RLS: when no other condition is found").lower()
+    secondary = section(article, "Secondary RLS: when something else sets it off").lower()
+    for condition in ["kidney", "diabetes", "pregnan"]:
+        assert condition not in primary
+        assert condition in secondary
+    assert "Kidney failure is a cause of secondary RLS, not part of primary RLS." in article.body
+
+
+def test_treatment_follows_the_2025_guideline_and_cites_it_first(clinic_articles):
+    article = Article.objects.get(slug=TREATMENT_SLUG)
+    assert article.references.first().doi == GUIDELINE_DOI
+    medicines = section(article, "Medicines for restless legs")
+    assert medicines.index("gabapentinoids") < medicines.index("dopamine agonists and levodopa")
+    for name in ["Gabapentin", "gabapentin enacarbil", "pregabalin", "strong recommendation"]:
+        assert name in medicines
+    for name in ["Pramipexole", "ropinirole", "rotigotine", "levodopa", "advises against"]:
+        assert name in medicines
+    iron = section(article, "Iron: test first")
+    for fact in ["75 ng/mL or less", "under 20%", "ferric carboxymaltose", "strongest", "between 75 and 100"]:
+        assert fact in iron
+    assert headings(article).index("Iron: test first") < headings(article).index("Medicines for restless legs")
+
+
+def test_augmentation_and_impulse_control_problems_are_explained(clinic_articles):
+    article = Article.objects.get(slug=TREATMENT_SLUG)
+    for sign in ["start earlier in the day", "stronger", "spread to the arms", "see your prescriber",
+                 "Never raise the dose", "never stop on your own"]:  # fmt: skip
+        assert sign in article.body
+    for urge in ["gambling", "shopping", "eating", "sexual"]:
+        assert urge in section(article, "Medicines for restless legs")
+
+
+@pytest.mark.parametrize("slug", RLS_SLUGS)
+def test_iron_is_tested_first_with_the_dialysis_and_children_caveat(clinic_articles, slug):
+    text = Article.objects.get(slug=slug).body_text
+    assert "in the morning" in text
+    assert "no iron supplement" in text
+    assert "dialysis" in text and "children" in text  # noqa: PT018 - both caveats, one sentence
+    assert "transferrin saturation" in text
+    assert "corrected, by mouth or by infusion" not in text
+    assert re.search(r"[Dd]o not start iron tablets|never with tablets", text)
+
+
+def test_vein_claims_are_honest_with_their_sources(client, clinic_articles):
+    article = Article.objects.get(slug=TREATMENT_SLUG)
+    text = article.body_text
+    assert "We recommend one only when tests show it is likely to help" not in text
+    for claim in ["can mimic RLS or occur alongside it", "relieves vein symptoms", "No test can predict",
+                  "makes no recommendation for vein procedures", "controlled trials",
+                  "treated with iron, everyday changes and medicines",
+                  "sleep medicine specialist or a neurologist"]:  # fmt: skip
+        assert claim in text
+    dois = {reference.doi for reference in article.references.all()}
+    assert {"10.1111/j.1524-4725.1995.tb00183.x", "10.7759/cureus.4368", "10.25122/jml-2025-0075"} <= dois
+    assert "Treat the cause with office-based care" not in client.get("/").text
+    assert "treat the cause with office-based care" not in client.get("/").text
+
+
+@pytest.mark.parametrize("slug", ["restless-legs-syndrome-causes", TREATMENT_SLUG])
+def test_pages_that_mention_vein_procedures_disclose_that_the_clinic_performs_them(client, clinic_articles, slug):
+    text = client.get(Article.objects.get(slug=slug).get_absolute_url()).text
+    assert "performs vein procedures and is paid for them" in text
+
+
+@pytest.mark.parametrize("slug", ["restless-legs-syndrome-causes", TREATMENT_SLUG])
+def test_pregnancy_advice(clinic_articles, slug):
+    text = Article.objects.get(slug=slug).body_text
+    for advice in ["erritin", "antihistamine sleep aids", "doxylamine", "metoclopramide", "obstetrician"]:
+        assert advice in text, advice
+
+
+@pytest.mark.parametrize("slug", ["restless-legs-syndrome-causes", TREATMENT_SLUG])
+def test_the_full_list_of_what_makes_rls_worse(clinic_articles, slug):
+    text = Article.objects.get(slug=slug).body_text
+    for trigger in ["antihistamines", "sleep aids", "SSRIs", "SNRIs", "tricyclics", "mirtazapine", "antipsychotics",
+                    "metoclopramide", "alcohol", "caffeine", "nicotine", "sleep apnea"]:  # fmt: skip
+        assert trigger.lower() in text.lower(), trigger
+
+
+def test_no_run_of_eight_words_from_the_clients_source(clinic_articles):
+    source = words(CLIENT_SOURCE.read_text())
+    runs = {tuple(source[i : i + 8]) for i in range(len(source) - 7)}
+    for article in Article.objects.all():
+        ours = words(f"{article.title} {article.summary} {article.body_text}")
+        copied = [" ".join(ours[i : i + 8]) for i in range(len(ours) - 7) if tuple(ours[i : i + 8]) in runs]
+        assert copied == [], article.slug
+
+
+def test_the_check_finds_a_copied_run(clinic_articles):
+    # The check above can fail: a sentence lifted from the client's article is caught.
+    source = words(CLIENT_SOURCE.read_text())
+    lifted = " ".join(source[40:52])
+    runs = {tuple(source[i : i + 8]) for i in range(len(source) - 7)}
+    ours = words(f"Our own words, then {lifted}.")
+    assert any(tuple(ours[i : i + 8]) in runs for i in range(len(ours) - 7))

@@ -105,8 +105,8 @@ def test_article_page_says_who_reviewed_it_and_when(client, make_article):
     )  # fmt: skip
     text = client.get(article.get_absolute_url()).text
     assert "Medically reviewed by <strong>Dr. Ada Vein</strong>, MD, vascular medicine on" in text
-    assert "5 March 2026" in text
-    assert "Next review due: <time datetime=\"2027-03-05\">5 March 2027</time>" in text
+    assert "March 5, 2026" in text
+    assert "Next review due: <time datetime=\"2027-03-05\">March 5, 2027</time>" in text
 
 
 def test_article_page_lists_references_and_related_articles(client, rls_article):

@@ -24,9 +24,10 @@ def test_reader_on_a_phone_searches_reads_and_requests_an_evaluation(page, axe, 
     page.get_by_role("link", name=RLS_TITLE).click()
     expect(page).to_have_url(re.compile(r"/articles/restless-legs-syndrome-causes/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(RLS_TITLE)
-    # The demo content's placeholder reviewer is left out; the review dates stay.
+    # The demo content's placeholder reviewer is left out, and with it any review date.
     expect(page.get_by_text("Medically reviewed by")).to_have_count(0)
-    expect(page.get_by_text("Page last reviewed")).to_be_visible()
+    expect(page.get_by_text("Page last reviewed")).to_have_count(0)
+    expect(page.get_by_text("A named clinician has not yet reviewed this page.")).to_be_visible()
     axe(page)
 
     contents = page.get_by_role("navigation", name="On this page")

@@ -40,7 +40,7 @@ def test_patient_books_from_the_article_with_the_keyboard_only(page, axe, risk_f
     page.wait_for_url(re.compile(r"/appointments/request/details/"))
     expect(page.get_by_label("Restless legs symptoms")).to_be_checked()
     axe(page)
-    for question in ("urgent_one_leg", "urgent_breathing"):
+    for question in ("urgent_one_leg", "urgent_breathing", "urgent_bleeding", "urgent_cord"):
         tab_to(page, page.locator(f"#id_{question}_0"))  # "No"
         page.keyboard.press("Space")
     type_into(page, "First name*", "Maria")
@@ -88,6 +88,8 @@ def test_second_patient_racing_for_a_slot_sees_alternatives_with_details_intact(
     page.get_by_label("Anything else we should know? (optional)").fill("Aching after work.")
     page.locator("#id_urgent_one_leg_0").check()
     page.locator("#id_urgent_breathing_0").check()
+    page.locator("#id_urgent_bleeding_0").check()
+    page.locator("#id_urgent_cord_0").check()
     page.locator("#id_consent").check()
 
     # Meanwhile another patient sends a request for the same time and wins.

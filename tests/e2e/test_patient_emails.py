@@ -32,6 +32,8 @@ def test_patient_is_told_of_the_confirmation_and_finds_it_on_their_page(
     page.get_by_label("Varicose veins", exact=True).check()
     page.locator("#id_urgent_one_leg_0").check()
     page.locator("#id_urgent_breathing_0").check()
+    page.locator("#id_urgent_bleeding_0").check()
+    page.locator("#id_urgent_cord_0").check()
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Send my request").click()
     page.wait_for_url(re.compile(r"/appointments/manage/"))

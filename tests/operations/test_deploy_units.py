@@ -9,7 +9,7 @@ import pytest
 from tests.processes import GRANIAN_FLAGS, ROOT
 
 DEPLOY = ROOT / "deploy"
-SERVICES = ["truffles-web.service", "truffles-worker.service", "truffles-purge.service"]
+SERVICES = ["truffles-web.service", "truffles-worker.service", "truffles-purge.service", "truffles-backup.service"]
 
 
 def unit(name):
@@ -58,3 +58,26 @@ def test_the_purge_runs_daily_and_catches_up_after_downtime():
     assert timer["OnCalendar"].endswith("03:15:00")
     assert timer["Persistent"] in {"yes", "true"}
     assert "purge_patient_data" in unit("truffles-purge.service")["Service"]["ExecStart"]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_every_service_is_given_a_bounded_time_to_stop(name):
+    assert 0 < int(unit(name)["Service"]["TimeoutStopSec"]) <= 120
+
+
+def test_backups_run_every_few_hours_bounded_and_catch_up_after_downtime():
+    timer = unit("truffles-backup.timer")["Timer"]
+    service = unit("truffles-backup.service")["Service"]
+    assert timer["Unit"] == "truffles-backup.service"
+    assert timer["Persistent"] in {"yes", "true"}
+    assert timer["OnCalendar"] == "*-*-* 00/4:30:00"
+    assert service["ExecStart"].endswith("manage.py backup")
+    assert service["TimeoutStartSec"] == "1h"
+    assert service["UMask"] == "0077"
+    assert "/srv/truffles/var" in service["ReadWritePaths"]
+
+
+def test_the_web_servers_processes_share_an_emptied_metrics_directory():
+    service = unit("truffles-web.service")["Service"]
+    assert service["Environment"] == f"PROMETHEUS_MULTIPROC_DIR=/run/{service['RuntimeDirectory']}"
+    assert "--log-config /srv/truffles/deploy/granian-logging.json" in service["ExecStart"]

@@ -58,7 +58,8 @@ def test_availability_json_never_errors_nor_reflects(fuzz_client, visit_type, da
 
 DETAIL_FIELDS = [
     "first_name", "last_name", "date_of_birth", "email", "phone", "preferred_contact", "is_new_patient",
-    "insurance_carrier", "reasons", "notes", "urgent_one_leg", "urgent_breathing", "consent", "website",
+    "insurance_carrier", "reasons", "notes", "urgent_one_leg", "urgent_breathing", "consent",
+    "urgent_bleeding", "urgent_cord", "website",
     "submission_token", "visit_type", "provider", "start", "alternative", "from", "reschedule",
 ]
 

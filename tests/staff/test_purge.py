@@ -129,6 +129,7 @@ def test_every_patient_field_is_erased_unless_it_is_named_as_kept(make_appointme
     filled = {
         "preferred_contact": Appointment.ContactMethod.TEXT, "is_new_patient": False, "guardian_name": "Ann Q",
         "rls_relieved_by_movement": True, "rls_worse_at_rest": True, "status_reason": "Patient called to cancel.",
+        "takes_dopamine_medicine": True, "known_sleep_apnea": True, "recent_blood_loss": True,
     }
     appointment = make_appointment(start=now - timedelta(days=400), status=Status.CANCELLED, **filled)
     appointment.risk_factors.set([risk_factors["pregnancy"]])

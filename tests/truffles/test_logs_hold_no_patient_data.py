@@ -1,5 +1,9 @@
-"""The app's own logs hold no patient detail: a booking, a refused form and a server error."""
+"""The app's own logs hold no patient detail: a booking, a refused form and a server error.
 
+Checked in both formats: the JSON lines of production and the plain text of development.
+"""
+
+import json
 import logging
 from http import HTTPStatus
 
@@ -8,6 +12,7 @@ from django.conf import settings as django_settings
 
 from appointments.models import Appointment
 from tests.appointments.fixtures import token_of
+from truffles.logformat import JSONLineFormatter, RequestIdFilter
 
 DETAILS = "/appointments/request/details/"
 PATIENT = {
@@ -21,17 +26,23 @@ PATIENT = {
 }
 
 
-@pytest.fixture
-def every_log_line():
-    """Every record any logger emits, at every level, formatted as the production handler does."""
-    lines = []
-    formatter = logging.Formatter(django_settings.LOGGING["formatters"]["plain"]["format"])
+@pytest.fixture(params=["json", "plain"])
+def every_log_line(request):
+    """Every record any logger emits, at every level, formatted as production (JSON) or development does."""
+    lines, formatted = [], []
+    formatter = (
+        JSONLineFormatter()
+        if request.param == "json"
+        else logging.Formatter(django_settings.LOGGING["formatters"]["plain"]["format"])
+    )
 
     class Keep(logging.Handler):
         def emit(self, record):
-            lines.append(formatter.format(record) + repr(getattr(record, "args", "")))
+            formatted.append(formatter.format(record))
+            lines.append(formatted[-1] + repr(getattr(record, "args", "")))
 
     handler = Keep(level=logging.DEBUG)
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     levels = {name: logging.getLogger(name).level for name in ("", "django", "django.request", "axes")}
     root.addHandler(handler)
@@ -41,6 +52,9 @@ def every_log_line():
     root.removeHandler(handler)
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+    if request.param == "json":  # one object per line, the traceback of the error included
+        assert all(isinstance(json.loads(line), dict) for line in formatted)
+        assert not [line for line in formatted if "\n" in line]
 
 
 def test_a_booking_a_refused_form_and_a_server_error_log_no_patient_details(
@@ -57,6 +71,7 @@ def test_a_booking_a_refused_form_and_a_server_error_log_no_patient_details(
     assert refused.status_code == HTTPStatus.BAD_REQUEST
     assert broken.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert any("Internal Server Error" in line for line in every_log_line)  # the error was logged
+    assert sum("appointments:details" in line for line in every_log_line) >= 2  # each request, by its view
     token = token_of(booked["Location"])
     assert Appointment.objects.count() == 1
     logged = "\n".join(every_log_line)

@@ -36,17 +36,38 @@ def test_development_mode_starts_without_a_secret_key():
     assert result.returncode == 0, result.stderr
 
 
-def test_production_settings_pass_the_deployment_checklist(db):
+# A public key whose private half was thrown away: production encrypts its backups for the clinic's own.
+BACKUP_PUBLIC_KEY = "age1ur6fpqjmu82f44mpns7atdrn22x9fcrspmkgvzcs20zv5stjuflqtnrajr"
+
+
+def check_deploy(**env_overrides):
     # The test database, not the developer's: theirs may hold the demo articles, whose placeholder
     # reviewer check --deploy rightly warns about.
     base = urlsplit(os.environ.get("DATABASE_URL") or embedded_database_urls()[1])  # as the owner, like the tests
-    result = run_manage(
+    return run_manage(
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_SECRET_KEY="a-long-random-production-key-" + "x9Q2" * 12,
         DJANGO_ALLOWED_HOSTS="clinic.example",
         DATABASE_URL=base._replace(path="/" + connection.settings_dict["NAME"]).geturl(),
+        **env_overrides,
     )
+
+
+def test_production_settings_pass_the_deployment_checklist(db):
+    result = check_deploy(TRUFFLES_BACKUP_RECIPIENTS=BACKUP_PUBLIC_KEY)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_checklist_warns_while_backups_would_be_written_unencrypted(db):
+    result = check_deploy(TRUFFLES_BACKUP_RECIPIENTS="")
+    assert result.returncode != 0
+    assert "truffles.W003" in result.stderr
+    assert "would be written unencrypted" in result.stderr
+
+
+def test_the_checklist_warns_of_a_private_key_given_as_the_recipient(db):
+    result = check_deploy(TRUFFLES_BACKUP_RECIPIENTS="AGE-SECRET-KEY-1QQQQQQ")
+    assert "truffles.W005" in result.stderr
 
 
 @pytest.mark.parametrize(

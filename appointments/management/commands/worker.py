@@ -3,10 +3,13 @@ import os
 import signal
 import threading
 
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
 from appointments import messages
+from truffles import health
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +30,7 @@ class Command(DatabaseWorker):
     def handle(self, *args, stop_with=None, **options):
         messages.requeue_abandoned()
         threading.Thread(target=self.sweep, daemon=True, name="requeue-abandoned").start()
+        threading.Thread(target=self.beat, args=(options["worker_id"],), daemon=True, name="heartbeat").start()
         if stop_with:
             threading.Thread(target=self.watch, args=(stop_with,), daemon=True, name="stop-with").start()
         super().handle(*args, **options)
@@ -40,6 +44,19 @@ class Command(DatabaseWorker):
                 logger.exception("Could not look for abandoned messages; will try again")
             finally:
                 connection.close()
+
+    def beat(self, worker_id):
+        """Tell /healthz and /metrics this worker is alive, while its main loop is (truffles/health.py)."""
+        started_at = timezone.now()
+        interval = settings.TRUFFLES_WORKER_HEARTBEAT_SECONDS
+        while threading.main_thread().is_alive():
+            try:
+                health.beat(worker_id, started_at)
+            except Exception:
+                logger.exception("Could not record the worker's heartbeat; will try again")
+            finally:
+                connection.close()
+            threading.Event().wait(interval)
 
     def watch(self, pid):
         while True:

@@ -1,7 +1,8 @@
 """Load the clinic's articles from Markdown files with front matter. Safe to run again.
 
 An article whose file has not changed since it was last loaded is left alone, so edits staff
-make in the admin survive `make run`; a changed file replaces the article's loaded fields.
+make in the admin survive `make run`; a changed file replaces the article's loaded fields. A file
+whose text changed under the same reviewer and review date marks the article "needs review".
 """
 
 import datetime
@@ -61,6 +62,7 @@ def load_article(path: Path) -> str:
 
     created = article is None
     article = article or Article(slug=slug)
+    review_before = (article.reviewer_name, article.reviewer_credentials, article.last_reviewed)
     reviewer = meta.get("reviewer", {})
     values = {
         **{field: meta.get(field, "") for field in ARTICLE_FIELDS},
@@ -76,6 +78,9 @@ def load_article(path: Path) -> str:
     article.body = post.content
     article.published_at = _datetime(meta.get("published_at"))
     article.source_digest = digest
+    if created or review_before != (article.reviewer_name, article.reviewer_credentials, article.last_reviewed):
+        # The file records a (new) review; a changed text under the same review needs another one.
+        article.record_review()
     article.full_clean()
     article.save()
 
