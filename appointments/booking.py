@@ -3,10 +3,10 @@
 Each step takes plain values, runs in one transaction and returns an `Outcome` that the caller
 (a patient view, an admin view or action, a command) only has to show. PostgreSQL's exclusion
 constraint has the last word on double booking; the checks here give people a clear answer first.
-Patient messages hook on here, nowhere else.
+Patient messages hook on here, and `signals.time_freed` tells listeners (the waitlist) of time a step frees.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from appointments import availability, messages, protection
 from appointments.models import Appointment, Message, WorkingHours
+from appointments.signals import time_freed
 from truffles import metrics
 
 Status = Appointment.Status
@@ -174,6 +175,15 @@ def move_by_staff(appointment: Appointment, slot: SlotChoice) -> Outcome:
     return _move(appointment, slot, availability.Policy.for_staff(), keep_status=True)
 
 
+def move_to_offered_time(appointment: Appointment, slot: SlotChoice) -> Outcome:
+    """A waiting patient takes a freed time the clinic offered them: the visit moves and keeps its status.
+
+    The minimum notice still applies; staff-only visit types may move (staff put those patients on the list).
+    """
+    policy = replace(availability.Policy.for_patients(), online_only=False)
+    return _move(appointment, slot, policy, keep_status=True)
+
+
 def _move(appointment, slot, policy, keep_status) -> Outcome:
     try:
         with transaction.atomic():
@@ -184,12 +194,15 @@ def _move(appointment, slot, policy, keep_status) -> Outcome:
                 return Outcome(error="An appointment keeps its visit type when it moves.")
             if not availability.is_free(slot.visit_type, slot.provider, slot.start, policy=policy, ignore=locked.pk):
                 raise _Taken
+            old_time = {"provider_id": locked.provider_id, "location_id": locked.location_id,
+                        "starts_at": locked.starts_at, "ends_at": locked.busy_until}  # fmt: skip
             locked.provider, locked.location = slot.provider, slot.location
             locked.starts_at, locked.ends_at, locked.busy_until = slot.start, slot.end, slot.busy_until
             if not keep_status:
                 locked.status = Status.REQUESTED
             locked.save()
             messages.announce(locked, Message.Kind.MOVED)
+            time_freed.send(Appointment, **old_time, cause="moved", freed_by=locked)
     except (_Taken, IntegrityError) as error:
         return _taken(error, slot, policy)
     return Outcome(locked)
@@ -252,6 +265,10 @@ ANNOUNCED = {
 }
 
 
+# Steps after which the appointment's time is free for someone else (signals.time_freed), with the cause.
+FREES_ITS_TIME = {Status.DECLINED: "declined", Status.CANCELLED: "cancelled"}
+
+
 def _change_status(appointment: Appointment, status, reason: str, by_patient=False) -> Outcome:
     """Move an appointment along its lifecycle; refuses transitions that make no sense."""
     label = Status(status).label.lower()
@@ -274,6 +291,10 @@ def _change_status(appointment: Appointment, status, reason: str, by_patient=Fal
             messages.announce(locked, Message.Kind.PATIENT_CANCELLED)
         elif status in ANNOUNCED:
             messages.announce(locked, ANNOUNCED[status])
+        if status in FREES_ITS_TIME:
+            time_freed.send(Appointment, provider_id=locked.provider_id, location_id=locked.location_id,
+                            starts_at=locked.starts_at, ends_at=locked.busy_until, cause=FREES_ITS_TIME[status],
+                            freed_by=locked)  # fmt: skip
     return Outcome(locked)
 
 

@@ -59,6 +59,7 @@ SUBJECTS = {
     Kind.PATIENT_CANCELLED: "You cancelled your visit on {day}",
     Kind.MOVED: "Your visit has moved to {when}",
     Kind.REMINDER: "Reminder: your visit {when}",
+    Kind.WAITLIST_OFFER: "An earlier time has opened",
     Kind.CLINIC_NOTICE: "New online request {reference}",
 }
 LONGEST_WAIT = timedelta(hours=6)
@@ -96,6 +97,16 @@ def announce(appointment: Appointment, event) -> list[Message]:
                 _enqueue(message)
                 created.append(message)
     return created
+
+
+def offer_time(offer) -> Message:
+    """Record and queue the email for a waitlist offer (waitlist/offers.py), inside the offer's transaction.
+
+    The offer's id is the message's sequence: one email per offer, whatever retries happen.
+    """
+    message = Message.objects.create(appointment=offer.entry.appointment, kind=Kind.WAITLIST_OFFER, sequence=offer.pk)
+    _enqueue(message)
+    return message
 
 
 def _enqueue(message: Message) -> None:
@@ -192,6 +203,11 @@ def obsolete(message: Message) -> str:
     appointment = message.appointment
     if appointment.erased_at:
         return "Not sent: the patient's details were erased."
+    if message.kind == Kind.WAITLIST_OFFER:
+        offer = getattr(message, "waitlist_offer", None)
+        if offer is None or not offer.is_open or offer.entry.state != offer.entry.State.WAITING:
+            return "Not sent: the offer was taken or lapsed, or the patient left the waitlist."
+        return ""
     if message.kind not in (Kind.CONFIRMED, Kind.MOVED, Kind.REMINDER):
         return ""
     if message.kind in (Kind.CONFIRMED, Kind.REMINDER) and appointment.status != Appointment.Status.CONFIRMED:
@@ -235,6 +251,9 @@ def render(message: Message) -> EmailMultiAlternatives:
         "admin_url": site_url(reverse("admin:appointments_appointment_change", args=[appointment.pk])),
         "reason": appointment.status_reason if message.kind in (Kind.DECLINED, Kind.CANCELLED) else "",
     }
+    if message.kind == Kind.WAITLIST_OFFER:
+        context["offer"] = offer = getattr(message, "waitlist_offer", None)
+        context["claim_url"] = site_url(offer.get_absolute_url()) if offer else ""
     subject = SUBJECTS[message.kind].format(reference=appointment.reference, when=when, day=day)
     template = f"emails/{message.kind}"
     recipient = appointment.email if message.to_patient else settings.TRUFFLES_MESSAGES["CLINIC_INBOX"]

@@ -631,6 +631,7 @@ class Message(models.Model):
         PATIENT_CANCELLED = "patient_cancelled", "Cancelled by the patient"
         MOVED = "moved", "Moved to a new time"
         REMINDER = "reminder", "Reminder"
+        WAITLIST_OFFER = "waitlist_offer", "Earlier time offered"
         CLINIC_NOTICE = "clinic_notice", "New request (clinic inbox)"
 
     class State(models.TextChoices):

@@ -28,8 +28,8 @@ def setup_django():
     call_command("collectstatic", "--no-input", verbosity=0)  # hashed static files, as `make serve`
 
 
-def use_bench_database(suffix: str):
-    """Switch to `<database>_<suffix>`, created afresh so every run's figures compare."""
+def use_bench_database(suffix: str) -> str:
+    """Switch to `<database>_<suffix>`, created afresh so every run's figures compare; returns its name."""
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, connections
@@ -42,6 +42,7 @@ def use_bench_database(suffix: str):
     settings.DATABASES["default"]["NAME"] = name
     connections["default"].settings_dict["NAME"] = name
     call_command("migrate", verbosity=0)
+    return name
 
 
 def measure(client, url, repeat=REPEAT):

@@ -25,6 +25,11 @@ ROLES = {
         "appointments.view_visittype",
         "appointments.view_closure",
         "appointments.view_workinghours",
+        "waitlist.view_waitlistentry",
+        "waitlist.add_waitlistentry",
+        "waitlist.change_waitlistentry",
+        "waitlist.view_opening",
+        "waitlist.view_offer",
     ],
     CLINICIAN: [
         "appointments.view_appointment",
@@ -40,13 +45,14 @@ ROLES = {
     ],
     CLINIC_MANAGER: [
         "appointments.*",
+        "waitlist.*",
         "articles.*",
         "audit.view_auditentry",
     ],
 }
 
 # The apps whose permissions the roles refer to; their permissions must exist before roles are applied.
-APPS = ("auth", "contenttypes", "audit", "appointments", "articles", "staff")
+APPS = ("auth", "contenttypes", "audit", "appointments", "waitlist", "articles", "staff")
 
 
 class MissingPermission(LookupError):

@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.appointments.fixtures",
     "tests.appointments.mail_fixtures",
     "tests.staff.fixtures",
+    "tests.waitlist.fixtures",
 ]
 
 CHROMIUM = "/usr/bin/chromium"

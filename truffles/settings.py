@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "audit",
     "articles",
     "appointments",
+    "waitlist",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -357,6 +358,18 @@ BOOKING = {
     # Open online requests made in the last 24 hours, site-wide; past it, patients are asked to call.
     "MAX_OPEN_ONLINE_REQUESTS_PER_DAY": env.int("TRUFFLES_MAX_OPEN_ONLINE_REQUESTS_PER_DAY", default=40),
     "PRIVACY_NOTICE_VERSION": env.str("TRUFFLES_PRIVACY_NOTICE_VERSION", default="2026-11"),
+}
+# "Tell me if an earlier time opens" (README "The waitlist"): off switch, how long an offer holds,
+# how many patients one freed time is offered to at once, when unanswered offers stop, and the clinic-time
+# hours offers go out in (from 8 am to 9 pm, the texting rules' quiet hours; at night they wait).
+TRUFFLES_WAITLIST = {
+    "ENABLED": env.bool("TRUFFLES_WAITLIST_ENABLED", default=True),
+    "OFFER_HOURS": (
+        env.int("TRUFFLES_WAITLIST_FIRST_HOUR", default=8), env.int("TRUFFLES_WAITLIST_LAST_HOUR", default=21)
+    ),
+    "HOLD_MINUTES": env.int("TRUFFLES_WAITLIST_HOLD_MINUTES", default=30),
+    "OFFERS_AT_ONCE": env.int("TRUFFLES_WAITLIST_OFFERS_AT_ONCE", default=3),
+    "MAX_UNANSWERED": env.int("TRUFFLES_WAITLIST_MAX_UNANSWERED", default=3),
 }
 PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
 

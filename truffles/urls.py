@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("articles/", include("articles.urls")),
     path("appointments/", include("appointments.urls")),
+    path("waitlist/", include("waitlist.urls")),
     path("admin/", admin.site.urls),
 ]
 

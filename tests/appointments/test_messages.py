@@ -85,7 +85,7 @@ def test_no_message_carries_health_details_for_a_fully_filled_intake(full_intake
         for value in forbidden_values(appointment):
             assert value.lower() not in rendered.lower(), f"{message.kind} carries {value!r}"
     # The other endings, rendered for the same full intake.
-    for kind in (Kind.DECLINED, Kind.PATIENT_CANCELLED):
+    for kind in (Kind.DECLINED, Kind.PATIENT_CANCELLED, Kind.WAITLIST_OFFER):
         rendered = everything_sent(messages.render(Message(appointment=appointment, kind=kind, pk=999)))
         kinds_rendered.add(kind)
         for value in forbidden_values(appointment):
