@@ -73,10 +73,17 @@ migrate: setup
 demo: migrate
 	DJANGO_DEBUG=true $(PY) manage.py load_demo
 
-# The worker (patient emails) runs beside the web server and stops when it does (--stop-with: exec keeps the PID).
+# Texts in development go to the local fake Twilio API (tools/fake_twilio.py): GET /_fake/messages lists them.
+TWILIO_PORT ?= $(shell echo $$(($(PORT) + 89)))
+FAKE_TWILIO_ENV := TWILIO_ACCOUNT_SID=ACfake0000000000000000000000000000 TWILIO_AUTH_TOKEN=fake-auth-token \
+	TWILIO_FROM_NUMBER=+15005550006 TWILIO_API_URL=http://127.0.0.1:$(TWILIO_PORT)
+
+# The worker (patient emails and texts) and the fake Twilio API run beside the web server and stop when
+# it does (--stop-with: exec keeps the PID).
 run: demo
-	DJANGO_DEBUG=true TRUFFLES_SITE_URL=$${TRUFFLES_SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py worker --no-reload --stop-with $$$$ & \
-	DJANGO_DEBUG=true exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) tools/fake_twilio.py --port $(TWILIO_PORT) --site-url http://127.0.0.1:$(PORT) --stop-with $$$$ & \
+	DJANGO_DEBUG=true $(FAKE_TWILIO_ENV) TRUFFLES_SITE_URL=$${TRUFFLES_SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py worker --no-reload --stop-with $$$$ & \
+	DJANGO_DEBUG=true $(FAKE_TWILIO_ENV) TRUFFLES_SITE_URL=$${TRUFFLES_SITE_URL:-http://127.0.0.1:$(PORT)} exec $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py worker --no-reload

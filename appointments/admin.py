@@ -13,14 +13,24 @@ from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from appointments import admin_views, messages
+from appointments import admin_views, notifications
 from appointments.admin_calendar import CalendarPages
 from appointments.admin_filters import NeedsTriageFilter, StatusFilter, WhenFilter
 from appointments.exports import write_csv
-from appointments.models import Appointment, Closure, Location, Message, Provider, VisitType, WorkingHours
+from appointments.models import (
+    Appointment,
+    Closure,
+    Location,
+    Message,
+    Provider,
+    TextReply,
+    VisitType,
+    WorkingHours,
+)
 from appointments.paginators import AppointmentPaginator
 from audit.models import AuditEntry
-from audit.trail import record_access
+from audit.trail import record_access, record_listing
+from truffles.numbers import OverlongNumber, TooLong, whole_number
 
 
 @admin.register(Location)
@@ -93,26 +103,28 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
     class Media:
         css = {"all": ["css/staff.css"]}
 
-    actions = [*(_status_action(step) for step in admin_views.STATUS_STEPS.values()), "export_csv"]
+    actions = [*(_status_action(step) for step in admin_views.STATUS_STEPS.values()), "export_csv", "erase_details"]
     readonly_fields = [
         "reference", "status", "status_reason", "visit_type", "provider", "location", "starts_at", "ends_at",
         "age", "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
         "rls_worse_evening", "takes_dopamine_medicine", "known_sleep_apnea", "recent_blood_loss",
         "reported_risk_factors", "notes", "source_article", "consent_version", "consented_at",
         "created_at", "updated_at", "audit_trail", "move_link", "patient_messages", "arrived_at",
+        "patient_confirmed_at", "text_consent", "patient_replies",
     ]
     fieldsets = [
         ("Appointment", {"fields": ["reference", "status", "status_reason", "visit_type", "provider", "location",
-                                    "starts_at", "ends_at", "arrived_at", "move_link"]}),
+                                    "starts_at", "ends_at", "arrived_at", "move_link", "patient_confirmed_at"]}),
         ("Patient", {"fields": ["first_name", "last_name", ("date_of_birth", "age"), "guardian_name", "email", "phone",
-                                "preferred_contact", "is_new_patient", "insurance_carrier"]}),
+                                "preferred_contact", "notify_by", "text_consent", "is_new_patient",
+                                "insurance_carrier"]}),
         ("Intake (as the patient sent it)", {"fields": ["triage", "intake_reasons", "rls_urge_to_move",
                                                         "rls_worse_at_rest", "rls_relieved_by_movement",
                                                         "rls_worse_evening", "takes_dopamine_medicine",
                                                         "known_sleep_apnea", "recent_blood_loss",
                                                         "reported_risk_factors", "notes",
                                                         "source_article", "consent_version", "consented_at"]}),
-        ("Emails about this appointment", {"fields": ["patient_messages"]}),
+        ("Emails and texts about this appointment", {"fields": ["patient_messages", "patient_replies"]}),
         ("History", {"fields": ["created_at", "updated_at", "audit_trail"]}),
     ]
 
@@ -142,8 +154,10 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, appointment):
-        return format_html('<span class="status status-{}">{}</span>', appointment.status,
-                           appointment.get_status_display())
+        coming = format_html(' <span class="patient-confirmed">{}</span>', "patient said C") if (
+            appointment.patient_confirmed_at and appointment.is_active) else ""
+        return format_html('<span class="status status-{}">{}</span>{}', appointment.status,
+                           appointment.get_status_display(), coming)
 
     @admin.display(description="Triage")
     def triage_flags(self, appointment):
@@ -181,6 +195,18 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
         return render_to_string("admin/appointments/appointment/messages.html",
                                 {"messages": appointment.messages.order_by("created_at", "pk")})
 
+    @admin.display(description="Texts from the patient")
+    def patient_replies(self, appointment):
+        return render_to_string("admin/appointments/appointment/replies.html",
+                                {"replies": appointment.text_replies.order_by("received_at", "pk")})
+
+    @admin.display(description="Consent to texts")
+    def text_consent(self, appointment):
+        if not appointment.text_consented_at:
+            return "None given"
+        when = formats.date_format(timezone.localtime(appointment.text_consented_at), "DATETIME_FORMAT")
+        return f"Version {appointment.text_consent_version}, {when}: “{appointment.text_consent_wording}”"
+
     @admin.display(description="Change time")
     def move_link(self, appointment):
         if appointment.pk and appointment.is_active:
@@ -207,10 +233,13 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
             record_access(request, "view", [appointment])
 
     def get_object(self, request, object_id, from_field=None):
-        object_id = str(object_id)
-        if not (object_id.isascii() and object_id.isdigit()):  # "²".isdigit() is True, int("²") fails
+        try:
+            pk = whole_number(str(object_id))  # "²".isdigit() is True, int("²") fails; whole_number refuses both
+        except TooLong:
+            raise OverlongNumber("appointment number") from None
+        except ValueError:
             return None
-        return self.model._default_manager.with_details().filter(pk=object_id).first()
+        return self.model._default_manager.with_details().filter(pk=pk).first()
 
     def add_view(self, request, form_url="", extra_context=None):
         # Staff add appointments through "Book by phone", which checks the time is free.
@@ -223,6 +252,17 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
 
     def has_attendance_permission(self, request):
         return request.user.has_perm("appointments.record_attendance")
+
+    def has_delete_permission(self, request, obj=None):
+        # Never deleted, not even by a superuser: "Erase patient details" keeps the row and its trail.
+        return False
+
+    def has_erase_permission(self, request):
+        return request.user.has_perm("appointments.delete_appointment")
+
+    @admin.action(description="Erase patient details of selected appointments", permissions=["erase"])
+    def erase_details(self, request, queryset):
+        return admin_views.erase_details(self, request, queryset)
 
     def has_export_permission(self, request):
         return request.user.has_perm("appointments.export_appointment")
@@ -274,15 +314,21 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
             "can_see_schedule": self.has_schedule_permission(request),
             "is_nav_sidebar_enabled": False,  # the list gets the full width of a 1280 px screen
         }
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and changelist is not None:
+            # Each row shows a name and triage flags: the trail keeps which rows, one INSERT per page.
+            record_listing(request, "appointment list", changelist.result_list)
+        return response
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     """What the clinic sent or owes, for "I never got it" and for failures (filter: Failed)."""
 
-    list_display = ["created_at", "appointment", "kind", "state", "attempts", "send_after", "sent_at", "last_error"]
-    list_filter = ["state", "kind"]
+    list_display = ["created_at", "appointment", "kind", "channel", "state", "attempts", "send_after", "sent_at",
+                    "delivery", "last_error"]
+    list_filter = ["state", "channel", "kind"]
     list_select_related = ["appointment"]
     search_fields = ["appointment__reference"]
     search_help_text = "Search by reference."
@@ -301,5 +347,25 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected failed messages again", permissions=["change"])
     def send_again(self, request, queryset):
-        count = messages.send_again(queryset)
+        count = notifications.send_again(queryset)
         self.message_user(request, f"{count} message(s) queued again.")
+
+
+@admin.register(TextReply)
+class TextReplyAdmin(admin.ModelAdmin):
+    """Texts patients sent: what the keywords did, and the words no keyword matched, for the front desk."""
+
+    list_display = ["received_at", "appointment", "meaning", "body", "needs_attention"]
+    list_filter = ["needs_attention", "meaning"]
+    list_editable = ["needs_attention"]
+    list_select_related = ["appointment"]
+    search_fields = ["appointment__reference"]
+    search_help_text = "Search by reference."
+    fields = ["received_at", "appointment", "meaning", "body", "needs_attention"]
+    readonly_fields = ["received_at", "appointment", "meaning", "body"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appointments import availability, messages, protection
+from appointments import availability, notifications, protection
 from appointments.models import Appointment, Message, WorkingHours
 from appointments.signals import time_freed
 from truffles import metrics
@@ -125,7 +125,7 @@ def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_
                 return Outcome(error=refusal)
             outcome = _hold(slot, details, availability.Policy.for_patients())
             if outcome.created:
-                messages.announce(outcome.appointment, Message.Kind.RECEIVED)
+                notifications.announce(outcome.appointment, Message.Kind.RECEIVED)
             return outcome
     except IntegrityError:
         existing = Appointment.objects.filter(submission_token=submission_token).first()
@@ -141,7 +141,7 @@ def book_by_phone(slot: SlotChoice, answers: dict) -> Outcome:
     with transaction.atomic():
         outcome = _hold(slot, details, availability.Policy.for_staff())
         if outcome.created:
-            messages.announce(outcome.appointment, Message.Kind.CONFIRMED)
+            notifications.announce(outcome.appointment, Message.Kind.CONFIRMED)
         return outcome
 
 
@@ -201,7 +201,7 @@ def _move(appointment, slot, policy, keep_status) -> Outcome:
             if not keep_status:
                 locked.status = Status.REQUESTED
             locked.save()
-            messages.announce(locked, Message.Kind.MOVED)
+            notifications.announce(locked, Message.Kind.MOVED)
             time_freed.send(Appointment, **old_time, cause="moved", freed_by=locked)
     except (_Taken, IntegrityError) as error:
         return _taken(error, slot, policy)
@@ -251,6 +251,26 @@ def record_arrival(appointment: Appointment) -> Outcome:
     return Outcome(locked)
 
 
+def erase_by_staff(appointment: Appointment, reason: str) -> Outcome:
+    """Instead of deleting: erase the patient's details for a stated reason; the anonymous row and its
+    trail stay. A visit still holding its time gives it up (cancelled, with nobody left to tell)."""
+    if reason not in Appointment.ErasureReason.values or reason == Appointment.ErasureReason.RETENTION:
+        return Outcome(error="Choose why these details are being erased.")
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.erased_at:
+            return Outcome(error="These details were already erased.")
+        if locked.is_active:
+            locked.status = Status.CANCELLED
+            locked.save(update_fields=["status", "updated_at"])
+            if locked.starts_at > timezone.now():
+                time_freed.send(Appointment, provider_id=locked.provider_id, location_id=locked.location_id,
+                                starts_at=locked.starts_at, ends_at=locked.busy_until, cause="cancelled",
+                                freed_by=locked)  # fmt: skip
+        Appointment.objects.filter(pk=locked.pk).erase_patient_details(reason)
+    return Outcome(locked)
+
+
 def cancel_by_patient(appointment: Appointment) -> Outcome:
     if not appointment.can_be_cancelled_by_patient():
         return Outcome(error="This appointment can no longer be cancelled online. Please call the clinic.")
@@ -288,13 +308,25 @@ def _change_status(appointment: Appointment, status, reason: str, by_patient=Fal
             locked.status_reason = reason
         locked.save(update_fields=["status", "status_reason", "updated_at"])
         if by_patient:
-            messages.announce(locked, Message.Kind.PATIENT_CANCELLED)
+            notifications.announce(locked, Message.Kind.PATIENT_CANCELLED)
         elif status in ANNOUNCED:
-            messages.announce(locked, ANNOUNCED[status])
+            notifications.announce(locked, ANNOUNCED[status])
         if status in FREES_ITS_TIME:
             time_freed.send(Appointment, provider_id=locked.provider_id, location_id=locked.location_id,
                             starts_at=locked.starts_at, ends_at=locked.busy_until, cause=FREES_ITS_TIME[status],
                             freed_by=locked)  # fmt: skip
+    return Outcome(locked)
+
+
+def confirm_by_patient(appointment: Appointment) -> Outcome:
+    """The patient answered the reminder "C": they are coming. Staff see it on the list and the schedule."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if not locked.is_active:
+            return Outcome(error="Only requested or confirmed appointments can be confirmed by the patient.")
+        if locked.patient_confirmed_at is None:
+            locked.patient_confirmed_at = timezone.now()
+            locked.save(update_fields=["patient_confirmed_at", "updated_at"])
     return Outcome(locked)
 
 

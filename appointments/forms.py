@@ -1,12 +1,18 @@
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from appointments.models import Appointment, Provider, VisitType
 from articles.models import RiskFactor
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
+# What a patient agrees to when they tick the text box (TCPA); stored word for word with its version.
+TEXT_CONSENT_WORDING = (
+    "I agree to get texts about this visit from {clinic} at this number (about 3 to 6). "
+    "Message and data rates may apply. Reply STOP to end, HELP for help. Not needed to book."
+)
 # Visit types for restless legs: their form opens with "Restless legs" ticked and its questions shown.
 RLS_VISIT_TYPES = {"rls-consultation"}
 
@@ -128,6 +134,14 @@ class AppointmentRequestForm(forms.ModelForm):
         label="A new hot, red, painful cord along a vein?",
         error_messages={"required": "Answer the safety question about a hot, red, painful vein."},
     )
+    notify_by = forms.ChoiceField(
+        choices=[("email", "Email"), ("text", "Text"), ("both", "Both")],
+        initial=Appointment.NotifyBy.EMAIL,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        label="Updates by",
+        required=False,  # none chosen: email, as before texts existed
+    )
+    text_consent = forms.BooleanField(required=False, label=TEXT_CONSENT_WORDING)
     consent = forms.BooleanField(
         label="I agree that the clinic keeps these details to arrange my visit.",
         error_messages={"required": "We can only accept your request once you agree to the privacy notice."},
@@ -192,7 +206,7 @@ class AppointmentRequestForm(forms.ModelForm):
     field_order = [
         "urgent_one_leg", "urgent_breathing", "urgent_bleeding", "urgent_cord", "first_name",
         "last_name", "date_of_birth", "guardian_name",
-        "email", "phone", "reasons",
+        "email", "phone", "notify_by", "text_consent", "reasons",
     ]  # fmt: skip
     RLS_FIELDS = ["rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement", "rls_worse_evening",
                   "takes_dopamine_medicine", "known_sleep_apnea", "recent_blood_loss"]
@@ -209,17 +223,31 @@ class AppointmentRequestForm(forms.ModelForm):
         self.fields["date_of_birth"].required = True
         self.fields["risk_factors"].label_from_instance = lambda factor: factor.patient_label
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["text_consent"].label = TEXT_CONSENT_WORDING.format(clinic=settings.CLINIC["name"])
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
 
     def answers(self) -> dict:
-        """What the patient told us, as the booking steps take it (risk factors included)."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        """What the patient told us, as the booking steps take it (risk factors and consent to texts included)."""
+        answers = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        answers["notify_by"] = self.cleaned_data["notify_by"] or Appointment.NotifyBy.EMAIL
+        if self.cleaned_data["text_consent"] and answers["notify_by"] != Appointment.NotifyBy.EMAIL:
+            answers.update(
+                text_consent_wording=self.fields["text_consent"].label,
+                text_consent_version=settings.TRUFFLES_TEXTS["CONSENT_VERSION"],
+                text_consented_at=timezone.now(),
+            )
+        return answers
 
     @property
     def asks_about_rls(self) -> bool:
         """The restless-legs questions are shown when "Restless legs" is one of the reasons."""
         reasons = self.data.getlist("reasons") if self.is_bound else self.initial.get("reasons", [])
         return Appointment.Reason.RLS in reasons
+
+    @property
+    def asks_for_text_consent(self) -> bool:
+        """The consent box for texts shows once texts are chosen (the script shows it as the patient chooses)."""
+        return self.is_bound and self.data.get("notify_by") in (Appointment.NotifyBy.TEXT, Appointment.NotifyBy.BOTH)
 
     @property
     def needs_guardian(self) -> bool:
@@ -272,6 +300,10 @@ class AppointmentRequestForm(forms.ModelForm):
         if self.rls_answers_need_rls_reason and Appointment.Reason.RLS not in cleaned.get("reasons", []):
             # Answers typed before "Restless legs" was unticked are not the patient's last word.
             cleaned.update(dict.fromkeys(self.RLS_FIELDS, False), risk_factors=[])
+        if cleaned.get("notify_by") in (Appointment.NotifyBy.TEXT, Appointment.NotifyBy.BOTH) and not cleaned.get(
+            "text_consent"
+        ):
+            self.add_error("text_consent", "To get texts, tick this box to agree to them, or choose email only.")
         born = cleaned.get("date_of_birth")
         if born:
             today = timezone.localdate()

@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.text import smart_split, unescape_string_literal
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -38,6 +39,15 @@ def manage_token_for(submission_token) -> str:
 def manage_token_digest(token: str) -> str:
     """What the database keeps of a manage link: a copy of the table opens no patient's page."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def short_code_for(submission_token) -> str:
+    """The code of an online request's short link in texts (/v/<code>/), derived like its manage link.
+
+    Ten letters and digits (50 bits): short enough for one SMS segment, too many to guess.
+    """
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"short-link:{submission_token}".encode(), hashlib.sha256)
+    return base64.b32encode(mac.digest()).decode()[:10].lower()
 
 
 def local_days(first: date, days: int = 1) -> tuple[datetime, datetime]:
@@ -205,8 +215,10 @@ class AppointmentQuerySet(models.QuerySet):
         )
 
     def on_schedule(self):
-        """Visits that belong on the day's schedule: everything but declined and cancelled."""
-        return self.exclude(status__in=[Appointment.Status.DECLINED, Appointment.Status.CANCELLED])
+        """Visits that belong on the day's schedule: everything but declined, cancelled and expired requests."""
+        return self.exclude(
+            status__in=[Appointment.Status.DECLINED, Appointment.Status.CANCELLED, Appointment.Status.EXPIRED]
+        )
 
     def on_local_days(self, first: date, days: int = 1):
         """Visits starting on these local days (the clinic's time zone)."""
@@ -216,20 +228,43 @@ class AppointmentQuerySet(models.QuerySet):
     def awaiting_triage(self):
         return self.filter(status=Appointment.Status.REQUESTED)
 
-    def front_desk_default(self):
-        """What the front desk works on: every request, and all visits from today on.
+    def undecided_past(self, now=None):
+        """Requests whose time came with nobody confirming or declining them."""
+        return self.filter(status=Appointment.Status.REQUESTED, starts_at__lt=now or timezone.now())
 
-        Fast with years of history: the rows come from two index scans, not the whole table.
+    def expire_undecided(self, now=None) -> int:
+        """Close the requests whose time passed without a decision; the number closed."""
+        now = now or timezone.now()
+        return self.undecided_past(now).update(
+            status=Appointment.Status.EXPIRED, status_reason=Appointment.EXPIRED_REASON, updated_at=now
+        )
+
+    def attendance_unrecorded(self, now=None):
+        """Confirmed visits that have ended with neither "completed" nor "no-show" recorded."""
+        return self.filter(status=Appointment.Status.CONFIRMED, ends_at__lt=now or timezone.now(),
+                           erased_at__isnull=True)  # fmt: skip
+
+    def front_desk_default(self):
+        """What the front desk works on: every request, all visits from today on, and past visits
+        still marked confirmed (attendance to record).
+
+        Fast with years of history: the rows come from index scans, not the whole table.
         """
         start_of_today = local_days(timezone.localdate())[0]
-        return self.filter(Q(status=Appointment.Status.REQUESTED) | Q(starts_at__gte=start_of_today))
+        return self.filter(
+            Q(status=Appointment.Status.REQUESTED)
+            | Q(status=Appointment.Status.CONFIRMED, starts_at__lt=start_of_today, erased_at__isnull=True)
+            | Q(starts_at__gte=start_of_today)
+        )
 
     def with_triage_rank(self):
-        """Annotations for Appointment.TRIAGE_ORDER: requests first, then upcoming by time, then the past."""
+        """Annotations for Appointment.TRIAGE_ORDER: requests and past visits without attendance first,
+        then upcoming by time, then the past."""
         now = timezone.now()
         return self.annotate(
             triage_rank=Case(
                 When(status=Appointment.Status.REQUESTED, then=Value(0)),
+                When(status=Appointment.Status.CONFIRMED, ends_at__lt=now, then=Value(0)),
                 When(starts_at__gte=now, then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
@@ -254,11 +289,14 @@ class AppointmentQuerySet(models.QuerySet):
     def overlapping(self, start, end):
         return self.filter(starts_at__lt=end, busy_until__gt=start)
 
-    def erase_patient_details(self) -> int:
+    def erase_patient_details(self, reason: str = "retention") -> int:
         """Erase everything about the patient; keep only the anonymous facts named in KEPT_ON_ERASURE."""
         ids = list(self.values_list("pk", flat=True))
         Appointment.risk_factors.through.objects.filter(appointment_id__in=ids).delete()
-        return Appointment.objects.filter(pk__in=ids).update(**Appointment.erased_values(), erased_at=timezone.now())
+        TextReply.objects.filter(appointment_id__in=ids).update(body="")
+        return Appointment.objects.filter(pk__in=ids).update(
+            **Appointment.erased_values(), erased_at=timezone.now(), erasure_reason=reason
+        )
 
     def of_patient(self, email, date_of_birth):
         """Every visit of one patient: the same email address and date of birth (as the open-request cap counts)."""
@@ -293,6 +331,13 @@ class AppointmentQuerySet(models.QuerySet):
     def open_for_patient(self, email, date_of_birth):
         return self.of_patient(email, date_of_birth).active().filter(starts_at__gte=timezone.now())
 
+    def next_visit_of_number(self, number: str):
+        """The upcoming visit a text from this number is about: the soonest one still held (None if none)."""
+        return (
+            self.active().filter(phone=number, starts_at__gte=timezone.now(), erased_at__isnull=True)
+            .select_related("visit_type", "location").order_by("starts_at").first()
+        )
+
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
@@ -302,6 +347,7 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
+        EXPIRED = "expired", "Expired (no decision)"
 
     ACTIVE_STATUSES = [Status.REQUESTED, Status.CONFIRMED]
     SEARCH_FIELDS = ["reference", "first_name", "last_name", "email", "phone"]
@@ -310,7 +356,8 @@ class Appointment(models.Model):
     KEPT_ON_ERASURE = {
         "id", "reference", "manage_token_hash", "submission_token", "status", "visit_type", "provider", "location",
         "starts_at", "ends_at", "busy_until", "source_article", "consent_version", "consented_at",
-        "created_at", "updated_at", "erased_at", "arrived_at",
+        "created_at", "updated_at", "erased_at", "arrived_at", "short_link_hash", "text_consent_version",
+        "text_consented_at", "patient_confirmed_at", "erasure_reason",
     }
     TRANSITIONS = {
         Status.REQUESTED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
@@ -319,12 +366,29 @@ class Appointment(models.Model):
         Status.CANCELLED: set(),
         Status.COMPLETED: set(),
         Status.NO_SHOW: set(),
+        # The patient may have come all the same: the desk can still record what happened.
+        Status.EXPIRED: {Status.COMPLETED, Status.NO_SHOW},
     }
+    # Shown to the patient on their page, like every status reason.
+    EXPIRED_REASON = "Its time passed before we could confirm it. Please book a new time or call us."
+
+    class ErasureReason(models.TextChoices):
+        """Why the details were erased: a code, so the audit trail may show it (staff text could name someone)."""
+
+        RETENTION = "retention", "Retention period over"
+        DUPLICATE = "duplicate", "A duplicate of another appointment"
+        IN_ERROR = "in_error", "Entered in error (wrong patient, a test)"
+        PATIENT_ASKED = "patient", "The patient asked us to erase their details"
 
     class ContactMethod(models.TextChoices):
         PHONE = "phone", "Phone call"
         EMAIL = "email", "Email"
         TEXT = "text", "Text message"
+
+    class NotifyBy(models.TextChoices):
+        EMAIL = "email", "Email"
+        TEXT = "text", "Text message"
+        BOTH = "both", "Email and text message"
 
     class Reason(models.TextChoices):
         RLS = "rls", "Restless legs symptoms"
@@ -395,12 +459,27 @@ class Appointment(models.Model):
 
     consent_version = models.CharField("privacy notice agreed", max_length=20)
     consented_at = models.DateTimeField("agreed at")
+    notify_by = models.CharField(
+        "updates by", max_length=5, choices=NotifyBy.choices, default=NotifyBy.EMAIL,
+        help_text="How the patient hears about this visit. Texts go only with their consent below.",
+    )
+    # Consent to texts (TCPA): the exact words the patient agreed to, their version and when.
+    text_consent_wording = models.TextField("text consent wording", blank=True, editable=False)
+    text_consent_version = models.CharField("text consent version", max_length=20, blank=True, editable=False)
+    text_consented_at = models.DateTimeField("agreed to texts at", null=True, blank=True, editable=False)
+    patient_confirmed_at = models.DateTimeField(
+        "patient confirmed", null=True, blank=True, editable=False,
+        help_text="When the patient answered the reminder with C: they are coming.",
+    )
+    # Digest of the short link's code in texts; like the manage link, the code itself is not stored.
+    short_link_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     erased_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the retention job erased the patient's details."
+        null=True, blank=True, editable=False, help_text="When the patient's details were erased."
     )
     arrived_at = models.DateTimeField(
         "arrived", null=True, blank=True, editable=False, help_text="When the front desk checked the patient in."
     )
+    erasure_reason = models.CharField(max_length=10, choices=ErasureReason.choices, blank=True, editable=False)
     created_at = models.DateTimeField("received", auto_now_add=True)
     updated_at = models.DateTimeField("last changed", auto_now=True)
 
@@ -449,6 +528,8 @@ class Appointment(models.Model):
         if not self.manage_token_hash:
             self.manage_token = manage_token_for(self.submission_token) if self.submission_token else new_manage_token()
             self.manage_token_hash = manage_token_digest(self.manage_token)
+        if self.submission_token and not self.short_link_hash:
+            self.short_link_hash = manage_token_digest(short_code_for(self.submission_token))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -460,6 +541,27 @@ class Appointment(models.Model):
         if token is None:
             raise ValueError("Only the patient holds this appointment's link.")
         return reverse("appointments:manage", args=[token])
+
+    def short_link_path(self, change: bool = False) -> str:
+        """The path of the short link texts carry (/v/<code>), or "" for a visit booked by phone."""
+        if not self.submission_token:
+            return ""
+        return reverse("short_link_change" if change else "short_link", args=[short_code_for(self.submission_token)])
+
+    def change_time_url(self) -> str:
+        """Where the patient picks another time for this visit (raises ValueError without the patient's link)."""
+        token = self.get_absolute_url().rstrip("/").rsplit("/", 1)[-1]
+        return (f"{reverse('appointments:request')}?visit_type={self.visit_type.slug}&provider={self.provider_id}"
+                f"&reschedule={token}")  # fmt: skip
+
+    @property
+    def wants_texts(self) -> bool:
+        """Texts are owed: the patient chose them and ticked the consent box (opt-outs are checked per number)."""
+        return self.notify_by in (self.NotifyBy.TEXT, self.NotifyBy.BOTH) and self.text_consented_at is not None
+
+    @property
+    def wants_email(self) -> bool:
+        return self.notify_by != self.NotifyBy.TEXT or not self.wants_texts
 
     @classmethod
     def erased_values(cls) -> dict:
@@ -616,12 +718,17 @@ class MessageQuerySet(models.QuerySet):
 
 
 class Message(models.Model):
-    """One email the clinic owes someone about an appointment, written with the change that causes it.
+    """One notification (an email or a text) the clinic owes someone about an appointment, written
+    with the change that causes it.
 
-    The row exists before the email is sent and is marked sent after, so a retry or a restarted
-    worker never sends the same message twice (appointments/messages.py explains the one gap).
-    It holds no patient details: the email is rendered from the appointment when it is sent.
+    The row exists before it is sent and is marked sent after, so a retry or a restarted worker
+    never sends the same message twice (appointments/notifications.py explains the one gap).
+    It holds no patient details: the email or text is rendered from the appointment when it is sent.
     """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        TEXT = "text", "Text"
 
     class Kind(models.TextChoices):
         RECEIVED = "received", "Request received"
@@ -633,6 +740,7 @@ class Message(models.Model):
         REMINDER = "reminder", "Reminder"
         WAITLIST_OFFER = "waitlist_offer", "Earlier time offered"
         CLINIC_NOTICE = "clinic_notice", "New request (clinic inbox)"
+        # The waitlist's offer of an earlier time joins here (with its text in appointments/texts.py).
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -643,6 +751,7 @@ class Message(models.Model):
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.EMAIL)
     sequence = models.PositiveIntegerField(
         default=0, help_text="How many times the visit had moved when this message was due; part of its unique key."
     )
@@ -652,6 +761,12 @@ class Message(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last started sending it.")
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True, help_text="The kind of failure, never an address.")
+    provider_id = models.CharField(
+        "provider's id", max_length=40, blank=True, db_index=True, help_text="Twilio's id for a text (SM…)."
+    )
+    delivery = models.CharField(
+        "delivery report", max_length=20, blank=True, help_text="The phone company's last word on a text."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MessageQuerySet.as_manager()
@@ -659,13 +774,82 @@ class Message(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["appointment", "kind", "sequence"], name="message_once_per_event"),
+            models.UniqueConstraint(
+                fields=["appointment", "kind", "sequence", "channel"], name="message_once_per_event_and_channel"
+            ),
         ]
         indexes = [models.Index(fields=["state", "send_after"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.appointment}"
+        return f"{self.get_kind_display()} ({self.get_channel_display().lower()}): {self.appointment}"
 
     @property
     def to_patient(self) -> bool:
         return self.kind != self.Kind.CLINIC_NOTICE
+
+
+class TextOptOutQuerySet(models.QuerySet):
+    def of_number(self, number: str):
+        return self.filter(number_digest=TextOptOut.digest(number))
+
+    def stopped(self, number: str) -> bool:
+        return self.of_number(number).filter(opted_out=True).exists()
+
+
+class TextOptOut(models.Model):
+    """A phone number that answered STOP (and perhaps START since): no text goes to it while opted out.
+
+    Kept for the number, not a visit, and as a keyed digest: the table names no one.
+    """
+
+    number_digest = models.CharField(max_length=64, unique=True)
+    opted_out = models.BooleanField(default=True)
+    keyword = models.CharField(max_length=12, help_text="The word the patient sent: STOP, START, …")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = TextOptOutQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{'Opted out' if self.opted_out else 'Opted back in'} ({self.keyword}) {self.changed_at:%Y-%m-%d}"
+
+    @staticmethod
+    def digest(number: str) -> str:
+        return salted_hmac("appointments.TextOptOut", str(number), algorithm="sha256").hexdigest()
+
+
+class TextReplyQuerySet(models.QuerySet):
+    def needing_attention(self):
+        return self.filter(needs_attention=True)
+
+
+class TextReply(models.Model):
+    """A text a patient sent us about their next visit, and what it did.
+
+    The words are kept only when no keyword matched (the front desk reads them); the number never is.
+    """
+
+    class Meaning(models.TextChoices):
+        CONFIRM = "confirm", "C: confirmed they are coming"
+        CHANGE = "change", "R: asked to change the time"
+        STOP = "stop", "Stopped texts"
+        START = "start", "Restarted texts"
+        HELP = "help", "Asked for help"
+        OTHER = "other", "Something else: read it"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="text_replies")
+    provider_id = models.CharField(
+        "Twilio's id", max_length=40, unique=True, help_text="So a webhook Twilio retries counts once."
+    )
+    meaning = models.CharField(max_length=10, choices=Meaning.choices)
+    body = models.TextField("what they wrote", blank=True)
+    needs_attention = models.BooleanField("front desk to act", default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects = TextReplyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "text replies"
+
+    def __str__(self):
+        return f"{self.get_meaning_display()}: {self.appointment}"

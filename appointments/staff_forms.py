@@ -62,6 +62,9 @@ class PhoneBookingForm(AppointmentRequestForm):
         for name, message in STAFF_REQUIRED_MESSAGES.items():
             self.fields[name].error_messages["required"] = message
         self.fields["date_of_birth"].error_messages["invalid"] = "Enter the patient's date of birth as a date."
+        self.fields["notify_by"].label = "Updates about this visit by"
+        # What staff read aloud, stored word for word as the patient's consent.
+        self.fields["text_consent"].label = "Read to the patient, who agreed: " + self.fields["text_consent"].label
 
 
 STAFF_REQUIRED_MESSAGES = {

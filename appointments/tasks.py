@@ -2,9 +2,9 @@
 
 from django.tasks import task
 
-from appointments import messages
+from appointments import notifications
 
 
 @task
 def deliver_message(message_id: int) -> str:
-    return messages.deliver(message_id)
+    return notifications.deliver(message_id)

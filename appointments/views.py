@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET
 
 from appointments import availability, booking, calendar
 from appointments.forms import AppointmentRequestForm, SlotSearchForm
-from appointments.models import Appointment, Provider, VisitType
+from appointments.models import Appointment, Provider, VisitType, manage_token_digest
 from articles.models import Article
 from truffles.client import client_address
 from truffles.models import Version
+from truffles.numbers import OverlongNumber, TooLong, whole_number, whole_number_or_none
 from truffles.pagecache import LocalCache
 
 MAX_DAYS = 31
@@ -197,19 +198,21 @@ def _availability_query(params):
         raise BadParameter("date", "date must be a calendar date in the form YYYY-MM-DD.") from None
     if abs(first_day - timezone.localdate()) > DATE_WINDOW:
         raise BadParameter("date", "date must be within a year of today.")
-    days = params.get("days", "7")
-    if not (days.isascii() and days.isdigit() and 1 <= int(days) <= MAX_DAYS):
+    days = whole_number_or_none(params.get("days", "7"), max_digits=2)
+    if days is None or not 1 <= days <= MAX_DAYS:
         raise BadParameter("days", f"days must be a whole number from 1 to {MAX_DAYS}.")
     provider = None
     if params.get("provider"):
         try:
-            provider = Provider.objects.get(pk=int(params["provider"]), active=True)
+            provider = Provider.objects.get(pk=whole_number(params["provider"]), active=True)
+        except TooLong:
+            raise BadParameter("provider", "provider is too long to be a specialist's id.") from None
         except (ValueError, Provider.DoesNotExist):
             raise BadParameter("provider", "provider must be the id of an active specialist.") from None
     visit_type = VisitType.objects.with_schedule_version().filter(slug=slug, bookable_online=True).first()
     if visit_type is None:
         raise BadParameter("visit_type", f"No visit type called {slug!r}.", HTTPStatus.NOT_FOUND)
-    return visit_type, first_day, int(days), provider
+    return visit_type, first_day, days, provider
 
 
 @require_GET
@@ -251,7 +254,9 @@ def _chosen_slot(values):
     if values.get("alternative"):
         return booking.choose_slot_by_key(visit_type, values["alternative"], policy)
     try:
-        provider_id, start = int(values.get("provider", "")), datetime.fromisoformat(values.get("start", ""))
+        provider_id, start = whole_number(values.get("provider", "")), datetime.fromisoformat(values.get("start", ""))
+    except TooLong:
+        raise OverlongNumber("specialist number") from None
     except (ValueError, TypeError, OverflowError):
         return None
     return booking.choose_slot(visit_type, provider_id, start, policy)
@@ -370,3 +375,14 @@ def calendar_file(request, token):
     return response
 
 
+
+
+@never_cache
+@require_GET
+def short_link(request, code, change=False):
+    """A text's short link: on to the patient's page, or (R) to choosing another time."""
+    found = Appointment.objects.select_related("visit_type").filter(short_link_hash=manage_token_digest(code))
+    appointment = found.first()
+    if appointment is None:
+        raise Http404("No appointment with that link.")
+    return redirect(appointment.change_time_url() if change else appointment.get_absolute_url())

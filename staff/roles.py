@@ -20,6 +20,8 @@ ROLES = {
         "appointments.triage_appointment",
         "appointments.record_arrival",
         "appointments.view_message",
+        "appointments.view_textreply",
+        "appointments.change_textreply",
         "appointments.view_location",
         "appointments.view_provider",
         "appointments.view_visittype",

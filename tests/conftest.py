@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.articles.fixtures",
     "tests.appointments.fixtures",
     "tests.appointments.mail_fixtures",
+    "tests.appointments.text_fixtures",
     "tests.staff.fixtures",
     "tests.waitlist.fixtures",
 ]

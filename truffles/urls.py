@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from appointments import views as appointment_views
+from appointments import webhooks
 from articles.sitemaps import ArticleSitemap, PageSitemap
 from truffles import views
 from truffles.pagecache import public_page
@@ -28,6 +30,11 @@ urlpatterns = [
     path("articles/", include("articles.urls")),
     path("appointments/", include("appointments.urls")),
     path("waitlist/", include("waitlist.urls")),
+    # Short links in texts, and Twilio's webhooks: public addresses outside /appointments/.
+    path("v/<slug:code>", appointment_views.short_link, name="short_link"),
+    path("v/<slug:code>/change", appointment_views.short_link, {"change": True}, name="short_link_change"),
+    path("sms/inbound/", webhooks.inbound, name="sms_inbound"),
+    path("sms/status/", webhooks.status, name="sms_status"),
     path("admin/", admin.site.urls),
 ]
 
@@ -35,4 +42,5 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "truffles.views.bad_request"
 handler500 = "truffles.views.server_error"

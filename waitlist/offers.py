@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from appointments import availability, booking, messages
+from appointments import availability, booking, notifications
 from appointments.models import Appointment, Provider
 from waitlist import openings
 from waitlist.models import Offer, Opening, WaitlistEntry
@@ -150,7 +150,7 @@ def _make_offers(opening: Opening, now: datetime, waiting: list[Offer]) -> tuple
             continue
         offer = Offer.objects.create(opening=opening, entry=entry, starts_at=start, created_at=now,
                                      expires_at=min(now + hold, start))  # fmt: skip
-        offer.message = messages.offer_time(offer)
+        offer.message = notifications.offer_time(offer)
         offer.save(update_fields=["message"])
         _note_offered(held, spans, start, _busy_until(entry, start))
         made.append(offer)

@@ -12,6 +12,15 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+// The consent box for texts shows once texts are chosen (the server decides first).
+document.addEventListener("DOMContentLoaded", () => {
+  const consent = document.getElementById("text-consent");
+  const choices = document.querySelectorAll('input[name="notify_by"]');
+  choices.forEach((choice) => choice.addEventListener("change", () => {
+    consent.hidden = !["text", "both"].includes(document.querySelector('input[name="notify_by"]:checked').value);
+  }));
+});
+
 // The restless-legs questions follow the "Restless legs" reason (the server decides first).
 document.addEventListener("DOMContentLoaded", () => {
   const questions = document.getElementById("rls-questions");

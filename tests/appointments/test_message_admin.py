@@ -33,7 +33,7 @@ def test_the_appointment_page_lists_each_email_with_its_state(staff_member, make
     client = Client()
     client.force_login(staff_member(FRONT_DESK))
     html = client.get(reverse("admin:appointments_appointment_change", args=[appointment.pk])).content.decode()
-    assert "Emails about this appointment" in html
+    assert "Emails and texts about this appointment" in html
     assert "Request received" in html
     assert "Failed" in html
     assert "ConnectionRefusedError Connection refused" in html

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from appointments import booking, messages
+from appointments import booking, notifications
 from appointments.models import Appointment, Message
 from tests.appointments.fixtures import PATIENT, local
 from tests.appointments.mail_fixtures import run_queued_tasks
@@ -80,13 +80,13 @@ def test_no_message_carries_health_details_for_a_fully_filled_intake(full_intake
     appointment = booking.cancel(appointment, "The specialist is unwell.").appointment
     kinds_rendered = set()
     for message in Message.objects.filter(appointment=appointment):
-        rendered = everything_sent(messages.render(message))
+        rendered = everything_sent(notifications.render(message))
         kinds_rendered.add(message.kind)
         for value in forbidden_values(appointment):
             assert value.lower() not in rendered.lower(), f"{message.kind} carries {value!r}"
     # The other endings, rendered for the same full intake.
     for kind in (Kind.DECLINED, Kind.PATIENT_CANCELLED, Kind.WAITLIST_OFFER):
-        rendered = everything_sent(messages.render(Message(appointment=appointment, kind=kind, pk=999)))
+        rendered = everything_sent(notifications.render(Message(appointment=appointment, kind=kind, pk=999)))
         kinds_rendered.add(kind)
         for value in forbidden_values(appointment):
             assert value.lower() not in rendered.lower(), f"{kind} carries {value!r}"
@@ -115,7 +115,7 @@ def test_request_received_goes_to_the_patient_and_a_bare_notice_to_the_clinic(fu
 
 
 def test_announcing_twice_queues_one_message(full_intake):
-    assert messages.announce(full_intake, Kind.RECEIVED) == []
+    assert notifications.announce(full_intake, Kind.RECEIVED) == []
     assert Message.objects.filter(kind=Kind.RECEIVED).count() == 1
     assert DBTaskResult.objects.count() == 2  # the patient's and the clinic's
 
@@ -172,7 +172,7 @@ def test_a_move_keeps_the_uid_raises_the_sequence_and_a_cancel_says_cancel(full_
     appointment = booking.confirm(full_intake).appointment
     slot = booking.SlotChoice(clinic["vein"], clinic["okafor"], clinic["location"], local(booking_day, 14))
     appointment = booking.move_by_staff(appointment, slot).appointment
-    moved_email = messages.render(Message.objects.get(kind=Kind.MOVED))
+    moved_email = notifications.render(Message.objects.get(kind=Kind.MOVED))
     assert "2:00 PM" in moved_email.body
     assert "The new time is confirmed" in moved_email.body
     parsed, second = parse_both(moved_email.attachments[0].content)
@@ -181,7 +181,7 @@ def test_a_move_keeps_the_uid_raises_the_sequence_and_a_cancel_says_cancel(full_
     assert second.vevent.dtstart.value == slot.start
 
     appointment = booking.cancel(appointment, "The specialist is unwell.").appointment
-    cancelled_email = messages.render(Message.objects.get(kind=Kind.CANCELLED))
+    cancelled_email = notifications.render(Message.objects.get(kind=Kind.CANCELLED))
     assert "The specialist is unwell." in cancelled_email.body
     parsed, second = parse_both(cancelled_email.attachments[0].content)
     assert parsed["METHOD"] == "CANCEL"
@@ -262,7 +262,7 @@ def test_a_reminder_is_skipped_when_the_move_came_after_it_was_queued(full_intak
     appointment = booking.confirm(full_intake).appointment
     reminder = Message.objects.get(kind=Kind.REMINDER)
     Message.objects.create(appointment=appointment, kind=Kind.MOVED, sequence=1, state=Message.State.SENT)
-    assert messages.obsolete(reminder).startswith("Not sent: the visit moved")
+    assert notifications.obsolete(reminder).startswith("Not sent: the visit moved")
 
 
 def test_a_confirmation_overtaken_by_a_cancellation_is_not_sent(full_intake, mailoutbox):

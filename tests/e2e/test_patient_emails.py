@@ -87,12 +87,12 @@ def test_patient_is_told_of_the_confirmation_and_finds_it_on_their_page(
 
 
 def test_every_email_reads_well_in_a_browser(page, axe, make_appointment):
-    from appointments import messages
+    from appointments import notifications
     from appointments.models import Message
 
     appointment = make_appointment(hour=10, status=Appointment.Status.CONFIRMED, status_reason="The doctor is away.")
     for kind in Message.Kind.values:
-        email = messages.render(Message(appointment=appointment, kind=kind, pk=1))
+        email = notifications.render(Message(appointment=appointment, kind=kind, pk=1))
         page.set_content(email.alternatives[0][0])
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         axe(page)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from appointments import booking, messages
+from appointments import booking, notifications
 from appointments.models import Appointment, Message
 from articles.models import Article
 from tests.appointments.fixtures import local, token_of
@@ -116,7 +116,7 @@ def test_every_email_uses_us_dates(client, clinic, booking_day, slot_post, risk_
 
     kinds = set()
     for message in Message.objects.select_related("appointment"):
-        email = messages.render(message)
+        email = notifications.render(message)
         html = email.alternatives[0][0] if email.alternatives else ""
         for part in (email.subject, email.body, html):
             assert_us_dates_only(part, message.kind)

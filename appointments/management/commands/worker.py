@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
-from appointments import messages
+from appointments import notifications
 from truffles import health
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class Command(DatabaseWorker):
         )  # fmt: skip
 
     def handle(self, *args, stop_with=None, **options):
-        messages.requeue_abandoned()
+        notifications.requeue_abandoned()
         threading.Thread(target=self.sweep, daemon=True, name="requeue-abandoned").start()
         threading.Thread(target=self.beat, args=(options["worker_id"],), daemon=True, name="heartbeat").start()
         if stop_with:
@@ -36,10 +36,10 @@ class Command(DatabaseWorker):
         super().handle(*args, **options)
 
     def sweep(self):
-        interval = max(messages.stale_after().total_seconds(), 5)
+        interval = max(notifications.stale_after().total_seconds(), 5)
         while not threading.Event().wait(interval):
             try:
-                messages.requeue_abandoned()
+                notifications.requeue_abandoned()
             except Exception:
                 logger.exception("Could not look for abandoned messages; will try again")
             finally:

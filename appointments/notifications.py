@@ -1,72 +1,68 @@
-"""What the clinic tells patients (and its own inbox) about their appointments, and how it gets there.
+"""What the clinic tells patients (and its own inbox) about their appointments, and how it gets there:
+by email and, for patients who chose and agreed to it, by text message.
 
 `announce(appointment, event)` is the one way in: the booking functions call it inside the
-transaction that changes the appointment. It writes one `Message` row per email owed, keyed by
-(appointment, kind, sequence), and enqueues a task that carries only the row's id. Both land in
-PostgreSQL with the change itself, so a rolled-back change sends nothing and a committed one is
-never forgotten. The worker (`manage.py worker`) runs `deliver(id)`:
+transaction that changes the appointment. It writes one `Message` row per notification owed, keyed
+by (appointment, kind, sequence, channel), and enqueues a task that carries only the row's id. Both
+land in PostgreSQL with the change itself, so a rolled-back change sends nothing and a committed one
+is never forgotten. The worker (`manage.py worker`) runs `deliver(id)`:
 
 1. lock the row; skip it if it was sent, failed for good, or is no longer true (a reminder for a
-   visit cancelled or moved since); otherwise mark it "sending" with the time, and commit;
-2. send it over SMTP, every step bounded by TRUFFLES_MAIL_TIMEOUT_SECONDS;
+   visit cancelled or moved since); a text waits for the morning in the quiet hours, and goes by
+   email instead when the number opted out; otherwise mark it "sending" with the time, and commit;
+2. send it (SMTP, or Twilio's API for a text), every step bounded by TRUFFLES_MAIL_TIMEOUT_SECONDS;
 3. mark it sent, or put it back with a doubling wait (a new task with `run_after`), or, after
-   TRUFFLES_MAIL_ATTEMPTS tries, mark it failed for staff to see.
+   TRUFFLES_MAIL_ATTEMPTS tries, mark it failed for staff to see. A text to a number that cannot
+   receive texts is answered by the same notification by email.
 
 A worker killed before step 3 leaves the row "sending"; once the claim is older than any honest
 send could take (ten times the timeout), the next worker to start (or its sweep, once a minute)
-puts it back in the queue. The one window left: a worker killed after the mail server accepted the
-message and before the row says so. Then the patient can get it twice; the two copies share one
-Message-ID, which lets most mail systems drop the second. SMTP gives no way to ask "did you get
-it?", so that window (the milliseconds between the server's "250 OK" and our commit) cannot close.
+puts it back in the queue. The one window left: a worker killed after the server accepted the
+message and before the row says so (or a provider that took the text and never answered). Then the
+patient can get it twice; two emails share one Message-ID, which lets most mail systems drop the
+second. Neither SMTP nor Twilio's Messages API lets a sender make a send idempotent, so that window
+(the milliseconds between the server's "OK" and our commit) cannot close.
 
 Minimum necessary: a message names the visit, the time, the place, the reference and the patient's
-page; never the date of birth, reasons, RLS answers, risk factors, notes or insurance. The clinic's
-inbox gets the reference, the time and a link to the admin, nothing more.
+page; never the date of birth, reasons, RLS answers, risk factors, notes or insurance. A text says
+less still (appointments/texts.py). The clinic's inbox gets the reference, the time and a link to
+the admin, nothing more.
 """
 
 import logging
 import smtplib
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from appointments import calendar
-from appointments.models import Appointment, Message
-from truffles import dates
+from appointments import emails, sms, texts
+from appointments.models import Appointment, Message, TextOptOut
 
 logger = logging.getLogger(__name__)
 
 Kind = Message.Kind
 State = Message.State
+Channel = Message.Channel
 
 # The events a booking step can announce; reminders and the clinic's notice follow from them.
 EVENTS = {Kind.RECEIVED, Kind.CONFIRMED, Kind.DECLINED, Kind.CANCELLED, Kind.PATIENT_CANCELLED, Kind.MOVED}
-CALLED_OFF = {Kind.DECLINED, Kind.CANCELLED, Kind.PATIENT_CANCELLED}
-WITH_CALENDAR_FILE = {Kind.CONFIRMED, Kind.MOVED} | CALLED_OFF
-
-SUBJECTS = {
-    Kind.RECEIVED: "We have your request {reference}",
-    Kind.CONFIRMED: "Your visit is confirmed: {when}",
-    Kind.DECLINED: "We could not keep the time you asked for ({reference})",
-    Kind.CANCELLED: "Your visit on {day} is cancelled",
-    Kind.PATIENT_CANCELLED: "You cancelled your visit on {day}",
-    Kind.MOVED: "Your visit has moved to {when}",
-    Kind.REMINDER: "Reminder: your visit {when}",
-    Kind.WAITLIST_OFFER: "An earlier time has opened",
-    Kind.CLINIC_NOTICE: "New online request {reference}",
-}
+CALLED_OFF = emails.CALLED_OFF
 LONGEST_WAIT = timedelta(hours=6)
+render = emails.render  # the email for a message (tests and the admin preview call it by this name)
+
+
+def channels_for(appointment: Appointment) -> list[str]:
+    """How the patient hears: by text when they chose it, agreed, and texting is set up; by email otherwise too."""
+    if not (appointment.wants_texts and sms.enabled() and not TextOptOut.objects.stopped(appointment.phone)):
+        return [Channel.EMAIL]
+    return [Channel.EMAIL, Channel.TEXT] if appointment.wants_email else [Channel.TEXT]
 
 
 def announce(appointment: Appointment, event) -> list[Message]:
-    """Record and queue the emails an appointment change owes. Call it inside the change's transaction.
+    """Record and queue the notifications an appointment change owes. Call it inside the change's transaction.
 
     `appointment` carries its new state. Announcing the same event twice creates nothing new.
     """
@@ -75,11 +71,9 @@ def announce(appointment: Appointment, event) -> list[Message]:
         raise ValueError(f"{kind} follows from other events and cannot be announced on its own.")
     now = timezone.now()
     with transaction.atomic():
-        moves = Message.objects.filter(appointment=appointment, kind=Kind.MOVED).count()
+        moves = Message.objects.filter(appointment=appointment, kind=Kind.MOVED).values("sequence").distinct().count()
         sequence = moves + 1 if kind == Kind.MOVED else moves
         owed = [(kind, now)]
-        if kind == Kind.RECEIVED:
-            owed.append((Kind.CLINIC_NOTICE, now))
         if kind == Kind.MOVED or kind in CALLED_OFF:
             appointment.messages.filter(kind=Kind.REMINDER, state=State.PENDING).update(
                 state=State.SKIPPED, last_error="Not sent: the visit was moved or called off."
@@ -88,15 +82,30 @@ def announce(appointment: Appointment, event) -> list[Message]:
             due = appointment.starts_at - timedelta(hours=settings.TRUFFLES_MESSAGES["REMINDER_HOURS"])
             if due > now:  # a visit confirmed at short notice needs no reminder beside the confirmation
                 owed.append((Kind.REMINDER, due))
-        created = []
-        for owed_kind, send_after in owed:
-            message, new = Message.objects.get_or_create(
-                appointment=appointment, kind=owed_kind, sequence=sequence, defaults={"send_after": send_after}
-            )
-            if new:
-                _enqueue(message)
-                created.append(message)
-    return created
+        channels = channels_for(appointment)
+        wanted = [(owed_kind, channel, due) for owed_kind, due in owed for channel in channels]
+        if kind == Kind.RECEIVED:
+            wanted.append((Kind.CLINIC_NOTICE, Channel.EMAIL, now))
+        return [message for args in wanted if (message := _owe(appointment, *args, sequence=sequence))]
+
+
+def _owe(appointment, kind, channel, send_after, *, sequence) -> Message | None:
+    """The row for one notification on one channel, queued; None when it was owed already."""
+    message, new = Message.objects.get_or_create(
+        appointment=appointment, kind=kind, sequence=sequence, channel=channel, defaults={"send_after": send_after}
+    )
+    if new:
+        _enqueue(message)
+    return message if new else None
+
+
+def fall_back_to_email(message: Message, why: str) -> None:
+    """The same notification by email, when its text cannot go (opted out, or the number takes no texts)."""
+    message.state, message.last_error = State.FAILED if message.attempts else State.SKIPPED, why[:200]
+    message.save(update_fields=["state", "last_error"])
+    fallback = _owe(message.appointment, message.kind, Channel.EMAIL, timezone.now(), sequence=message.sequence)
+    if fallback:
+        logger.info("Text %s for %s goes by email instead: %s", message.pk, message.appointment.reference, why)
 
 
 def offer_time(offer) -> Message:
@@ -149,15 +158,59 @@ def deliver(message_id: int) -> str:
             message.state, message.last_error = State.SKIPPED, reason
             message.save(update_fields=["state", "last_error"])
             return State.SKIPPED
-        email = render(message)
+        if message.channel == Channel.TEXT:
+            held = _hold_text(message, now)
+            if held:
+                return held
+        outgoing = sms.render(message) if message.channel == Channel.TEXT else emails.render(message)
         message.state, message.claimed_at, message.attempts = State.SENDING, now, message.attempts + 1
         message.save(update_fields=["state", "claimed_at", "attempts"])
+    return _send_text(message, outgoing) if message.channel == Channel.TEXT else _send_email(message, outgoing)
+
+
+def _hold_text(message: Message, now) -> str:
+    """Why a due text does not leave now (and what happens instead), or an empty string."""
+    if not sms.enabled() or TextOptOut.objects.stopped(message.appointment.phone):
+        fall_back_to_email(message, "Not texted: texting is off or the number opted out; sent by email.")
+        return "by email instead"
+    morning = texts.quiet_until(timezone.localtime(now), *settings.TRUFFLES_TEXTS["QUIET_HOURS"])
+    if morning:
+        message.send_after = morning
+        message.save(update_fields=["send_after"])
+        _enqueue(message)
+        return "waits for the morning"
+    return ""
+
+
+def _send_email(message: Message, email) -> str:
     try:
         email.send()
     except (OSError, smtplib.SMTPException) as error:
-        return _record_failure(message_id, error, final=refused_for_good(error))
-    Message.objects.filter(pk=message_id).update(state=State.SENT, sent_at=timezone.now(), last_error="")
+        return _record_failure(message.pk, error, final=refused_for_good(error))
+    Message.objects.filter(pk=message.pk).update(state=State.SENT, sent_at=timezone.now(), last_error="")
     logger.info("Sent %s message %s for %s", message.kind, message.pk, message.appointment.reference)
+    return State.SENT
+
+
+def _send_text(message: Message, text: sms.OutgoingText) -> str:
+    try:
+        provider_id = sms.send(text, status_callback=sms.status_callback_url(message.pk))
+    except sms.TextNotSent as error:
+        if error.cannot_receive:
+            if error.summary == f"Twilio {sms.OPTED_OUT_AT_TWILIO}":  # the number told Twilio STOP: as if told us
+                TextOptOut.objects.update_or_create(
+                    number_digest=TextOptOut.digest(message.appointment.phone),
+                    defaults={"opted_out": True, "keyword": "Twilio 21610"},
+                )
+            with transaction.atomic():
+                fall_back_to_email(Message.objects.select_for_update().get(pk=message.pk), describe(error))
+            return "by email instead"
+        return _record_failure(message.pk, error, final=not error.worth_retrying)
+    Message.objects.filter(pk=message.pk).update(provider_id=provider_id)
+    # A delivery report may have come in already; it has the last word on the state.
+    Message.objects.filter(pk=message.pk, state=State.SENDING).update(state=State.SENT, sent_at=timezone.now(),
+                                                                     last_error="")  # fmt: skip
+    logger.info("Texted %s message %s for %s", message.kind, message.pk, message.appointment.reference)
     return State.SENT
 
 
@@ -180,7 +233,8 @@ def _record_failure(message_id: int, error: Exception, final=False) -> str:
             )  # fmt: skip
         else:
             message.state = State.PENDING
-            message.send_after = timezone.now() + backoff(message.attempts)
+            message.send_after = timezone.now() + max(backoff(message.attempts), getattr(error, "retry_after", None)
+                                                      or timedelta(0))  # fmt: skip
             _enqueue(message)
             logger.info("Will retry %s message %s at %s: %s", message.kind, message.pk, message.send_after,
                         message.last_error)  # fmt: skip
@@ -189,7 +243,9 @@ def _record_failure(message_id: int, error: Exception, final=False) -> str:
 
 
 def describe(error: Exception) -> str:
-    """The kind of failure for staff; never the error's text, which can quote the recipient's address."""
+    """The kind of failure for staff; never the error's text, which can quote the recipient's address or number."""
+    if isinstance(error, sms.TextNotSent):
+        return error.summary[:200]
     detail = getattr(error, "smtp_code", None) or getattr(error, "strerror", None) or ""
     return f"{type(error).__name__} {detail}".strip()[:200]
 
@@ -214,65 +270,13 @@ def obsolete(message: Message) -> str:
         return "Not sent: the visit is no longer confirmed."
     if not appointment.is_active:
         return "Not sent: the visit was called off."
-    if Message.objects.filter(appointment=appointment, kind=Kind.MOVED).count() != message.sequence:
+    if Message.objects.filter(appointment=appointment, kind=Kind.MOVED).values("sequence").distinct().count() != (
+        message.sequence
+    ):
         return "Not sent: the visit moved since; the message for the new time goes instead."
     if message.kind == Kind.REMINDER and appointment.starts_at <= timezone.now():
         return "Not sent: the visit had begun."
     return ""
-
-
-def site_url(path: str) -> str:
-    return settings.TRUFFLES_MESSAGES["SITE_URL"] + path
-
-
-def patient_link(appointment: Appointment) -> str:
-    """The patient's page, when it can be rebuilt: online requests derive it from their form's token
-    (with the secret key). A visit booked by phone has no link anyone keeps, so its emails say to call."""
-    try:
-        return site_url(appointment.get_absolute_url())
-    except ValueError:
-        return ""
-
-
-def render(message: Message) -> EmailMultiAlternatives:
-    """The email for one message, from the appointment as it is now."""
-    appointment = message.appointment
-    clinic = settings.CLINIC
-    starts = timezone.localtime(appointment.starts_at)
-    day, when = dates.weekday_date(starts), dates.visit_moment(starts)
-    choose = reverse("appointments:request") + "?" + urlencode({"visit_type": appointment.visit_type.slug})
-    context = {
-        "message": message,
-        "appointment": appointment,
-        "clinic": clinic,
-        "starts": starts,
-        "manage_url": patient_link(appointment),
-        "choose_url": site_url(choose),
-        "admin_url": site_url(reverse("admin:appointments_appointment_change", args=[appointment.pk])),
-        "reason": appointment.status_reason if message.kind in (Kind.DECLINED, Kind.CANCELLED) else "",
-    }
-    if message.kind == Kind.WAITLIST_OFFER:
-        context["offer"] = offer = getattr(message, "waitlist_offer", None)
-        context["claim_url"] = site_url(offer.get_absolute_url()) if offer else ""
-    subject = SUBJECTS[message.kind].format(reference=appointment.reference, when=when, day=day)
-    template = f"emails/{message.kind}"
-    recipient = appointment.email if message.to_patient else settings.TRUFFLES_MESSAGES["CLINIC_INBOX"]
-    domain = urlsplit(settings.TRUFFLES_MESSAGES["SITE_URL"]).hostname or "truffles-veins"
-    email = EmailMultiAlternatives(
-        subject=f"{clinic['name']}: {subject}",
-        body=render_to_string(f"{template}.txt", context),
-        to=[recipient],
-        reply_to=[clinic["email"]],
-        headers={
-            # One id per message row, kept across retries, so a second copy can be recognised.
-            "Message-ID": f"<appointment-message-{message.pk}@{domain}>",
-            "Auto-Submitted": "auto-generated",
-        },
-    )
-    email.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    if message.to_patient and message.kind in WITH_CALENDAR_FILE:
-        email.attach(f"{appointment.reference}.ics", calendar.ics_for(appointment), "text/calendar")
-    return email
 
 
 def send_again(queryset) -> int:
