@@ -156,7 +156,8 @@ def _hold(slot: SlotChoice, details: dict, policy) -> Outcome:
                 visit_type=slot.visit_type, provider=slot.provider, location=slot.location, starts_at=slot.start,
                 ends_at=slot.end, busy_until=slot.busy_until, **details,
             )
-            appointment.risk_factors.set(risk_factors)
+            if risk_factors:  # a new appointment has none to compare with: set() would ask first
+                appointment.risk_factors.add(*risk_factors)
     except (_Taken, IntegrityError) as error:
         return _taken(error, slot, policy)
     return Outcome(appointment, created=True)

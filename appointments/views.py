@@ -20,6 +20,7 @@ from appointments.forms import AppointmentRequestForm, SlotSearchForm
 from appointments.models import Appointment, Provider, VisitType, manage_token_digest
 from articles.models import Article
 from truffles.client import client_address
+from truffles.models import Version
 from truffles.numbers import OverlongNumber, TooLong, whole_number, whole_number_or_none
 from truffles.pagecache import LocalCache
 
@@ -61,6 +62,18 @@ def _details_url(slot, visit_type, source="", reschedule=""):
     if reschedule:
         url += f"&reschedule={reschedule}"
     return url
+
+
+def free_times_page_key(request, now, versions):
+    """Pages of free times are kept per schedule version and booking clock (truffles/pagecache.py).
+
+    A booking, move or cancellation bumps the version in its own transaction, so each kept page
+    loses that time at once. A reschedule link carries the patient's token: never kept.
+    """
+    schedule = versions.get(Version.SCHEDULE)
+    if not schedule or "reschedule" in request.GET:
+        return None
+    return f"{schedule[0]}/{availability.clock_key(schedule[0], now)}"
 
 
 @require_GET

@@ -18,7 +18,7 @@ from truffles.numbers import OverlongNumber
 
 
 def home(request):
-    latest = Article.objects.published().order_by("-published_at")[:3]
+    latest = Article.objects.published().for_cards().order_by("-published_at")[:3]
     return render(request, "home.html", {"latest_articles": latest})
 
 

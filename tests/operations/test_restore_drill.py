@@ -44,7 +44,8 @@ form = {
     "first_name": "Wilhelmina", "last_name": "Drillsworth", "email": "wilhelmina.drill@example.org",
     "phone": "(201) 555-0142", "preferred_contact": "email", "insurance_carrier": "Harbor Mutual",
     "date_of_birth_month": "3", "date_of_birth_day": "9", "date_of_birth_year": "1962",
-    "reasons": ["varicose"], "notes": "", "urgent_one_leg": "no", "urgent_breathing": "no", "consent": "on",
+    "reasons": ["varicose"], "notes": "", "urgent_one_leg": "no", "urgent_breathing": "no", "urgent_bleeding": "no",
+    "urgent_cord": "no", "consent": "on",
     "website": "", "submission_token": "6f1d2c3b-0a9e-4d8c-9b7a-5e4f3d2c1b0a",
     "visit_type": visit_type.slug, "provider": str(slot.provider_id), "start": slot.start.isoformat(),
 }
