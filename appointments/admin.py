@@ -29,7 +29,8 @@ from appointments.models import (
 )
 from appointments.paginators import AppointmentPaginator
 from audit.models import AuditEntry
-from audit.trail import record_access
+from audit.trail import record_access, record_listing
+from truffles.numbers import OverlongNumber, TooLong, whole_number
 
 
 @admin.register(Location)
@@ -102,7 +103,7 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
     class Media:
         css = {"all": ["css/staff.css"]}
 
-    actions = [*(_status_action(step) for step in admin_views.STATUS_STEPS.values()), "export_csv"]
+    actions = [*(_status_action(step) for step in admin_views.STATUS_STEPS.values()), "export_csv", "erase_details"]
     readonly_fields = [
         "reference", "status", "status_reason", "visit_type", "provider", "location", "starts_at", "ends_at",
         "age", "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
@@ -232,10 +233,13 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
             record_access(request, "view", [appointment])
 
     def get_object(self, request, object_id, from_field=None):
-        object_id = str(object_id)
-        if not (object_id.isascii() and object_id.isdigit()):  # "²".isdigit() is True, int("²") fails
+        try:
+            pk = whole_number(str(object_id))  # "²".isdigit() is True, int("²") fails; whole_number refuses both
+        except TooLong:
+            raise OverlongNumber("appointment number") from None
+        except ValueError:
             return None
-        return self.model._default_manager.with_details().filter(pk=object_id).first()
+        return self.model._default_manager.with_details().filter(pk=pk).first()
 
     def add_view(self, request, form_url="", extra_context=None):
         # Staff add appointments through "Book by phone", which checks the time is free.
@@ -248,6 +252,17 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
 
     def has_attendance_permission(self, request):
         return request.user.has_perm("appointments.record_attendance")
+
+    def has_delete_permission(self, request, obj=None):
+        # Never deleted, not even by a superuser: "Erase patient details" keeps the row and its trail.
+        return False
+
+    def has_erase_permission(self, request):
+        return request.user.has_perm("appointments.delete_appointment")
+
+    @admin.action(description="Erase patient details of selected appointments", permissions=["erase"])
+    def erase_details(self, request, queryset):
+        return admin_views.erase_details(self, request, queryset)
 
     def has_export_permission(self, request):
         return request.user.has_perm("appointments.export_appointment")
@@ -299,7 +314,12 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
             "can_see_schedule": self.has_schedule_permission(request),
             "is_nav_sidebar_enabled": False,  # the list gets the full width of a 1280 px screen
         }
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and changelist is not None:
+            # Each row shows a name and triage flags: the trail keeps which rows, one INSERT per page.
+            record_listing(request, "appointment list", changelist.result_list)
+        return response
 
 
 @admin.register(Message)

@@ -19,7 +19,7 @@ from appointments import booking
 from appointments.admin_views import requested_day
 from appointments.calendar_grid import load_calendar
 from appointments.models import Appointment, VisitType
-from audit.trail import record_access
+from audit.trail import record_listing
 
 SPANS = ("day", "week")
 # Check-in from today's grid: step -> (the permission it needs, the booking step that records it).
@@ -58,7 +58,8 @@ class CalendarPages:
         provider_id = whole_number(request.GET.get("provider"))
         calendar = load_calendar(day, span=span, visit_type=visit_type, provider_id=provider_id)
         provider = next((p for p in calendar.providers if p.pk == provider_id), None)
-        record_access(request, "view", calendar.appointment_ids)  # who saw which visits; never what they said
+        # Who saw which visits on the grid (names, times), by id; never what they said.
+        record_listing(request, f"calendar ({span})", calendar.appointment_ids)
         keep = {"span": span, "provider": provider.pk if provider else "",
                 "visit_type": visit_type.pk if visit_type else ""}
         shown = f"week of {calendar.days[0]:%a %b %-d, %Y}" if span == "week" else f"{day:%a %b %-d, %Y}"

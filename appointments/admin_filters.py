@@ -55,14 +55,14 @@ class WhenFilter(DefaultChoiceFilter):
 
 
 class StatusFilter(DefaultChoiceFilter):
-    """Cancelled and declined visits need nothing more from the desk: hidden unless asked for."""
+    """Cancelled, declined and expired visits need nothing more from the desk: hidden unless asked for."""
 
     title = "status"
     parameter_name = "status"
-    DEFAULT_LABEL = "All but cancelled and declined"
+    DEFAULT_LABEL = "All but cancelled, declined and expired"
 
     def lookups(self, request, model_admin):
-        return [("all", "All, with cancelled and declined"), *Appointment.Status.choices]
+        return [("all", "All, with cancelled, declined and expired"), *Appointment.Status.choices]
 
     def queryset(self, request, queryset):
         if self.value() is None:
@@ -77,9 +77,11 @@ class NeedsTriageFilter(admin.SimpleListFilter):
     parameter_name = "triage"
 
     def lookups(self, request, model_admin):
-        return [("needed", "Needs triage")]
+        return [("needed", "Needs triage"), ("attendance", "Attendance not recorded")]
 
     def queryset(self, request, queryset):
         if self.value() == "needed":
             return queryset.awaiting_triage()
+        if self.value() == "attendance":
+            return queryset.attendance_unrecorded()
         return queryset

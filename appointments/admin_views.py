@@ -29,7 +29,8 @@ from appointments.staff_forms import (
     red_flag_questions,
     within_window,
 )
-from audit.trail import record_access, record_report
+from audit.trail import record_access, record_listing, record_report
+from truffles.numbers import OverlongNumber, TooLong, whole_number
 
 
 def requested_day(model_admin, request, default):
@@ -63,6 +64,9 @@ def schedule(model_admin, request):
     day = requested_day(model_admin, request, timezone.localdate())
     span = "week" if request.GET.get("span") == "week" else "day"
     built = build_schedule(day, span)
+    record_listing(request, f"schedule ({span})", [
+        appointment for row in built["rows"] for column in row["columns"] for appointment in column["appointments"]
+    ])  # fmt: skip
     step = timedelta(days=7 if span == "week" else 1)
     return _render(
         model_admin, request, "schedule.html", built["title"], schedule=built, span=span, day=day,
@@ -84,6 +88,7 @@ def book_by_phone(model_admin, request):
                "keep": {key: request.GET[key] for key in KEPT if request.GET.get(key)}}
     if context["finder"].is_bound:
         context["found"] = context["finder"].patients()
+        record_listing(request, "phone finder", context["found"])
     context.update(_slots_and_form(request, context["pick"], patient))
     form = context.get("form")
     if request.method == "POST" and form is not None and form.is_valid():
@@ -105,8 +110,11 @@ KEPT = ["patient", "visit_type", "provider", "date", "slot"]
 
 def _returning_patient(request):
     """The earlier visit whose details prefill the form (`?patient=<id>`), unless erased."""
-    pk = request.GET.get("patient", "")
-    if not (pk.isascii() and pk.isdigit()):
+    try:
+        pk = whole_number(request.GET.get("patient", ""))
+    except TooLong:
+        raise OverlongNumber("patient number") from None
+    except ValueError:
         return None
     return Appointment.objects.filter(pk=pk, erased_at__isnull=True).first()
 
@@ -136,7 +144,8 @@ def move(model_admin, request, pk):
     day = requested_day(model_admin, request, timezone.localdate(appointment.starts_at))
     calendar = load_calendar(day, span="day", visit_type=appointment.visit_type, ignore=appointment.pk)
     if request.method == "GET":
-        record_access(request, "view", {appointment.pk, *calendar.appointment_ids})
+        record_access(request, "view", [appointment])
+        record_listing(request, "move page", set(calendar.appointment_ids) - {appointment.pk})
     if request.method == "POST":
         policy = availability.Policy.for_staff()
         chosen = request.POST.get("slot", "")
@@ -201,7 +210,44 @@ class ReasonForm(forms.Form):
             self.fields["reason"].error_messages["required"] = "Give the patient a reason: they will see it."
 
 
+class ErasureForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Reason", choices=[("", "Choose a reason")] + [
+            choice for choice in Appointment.ErasureReason.choices if choice[0] != Appointment.ErasureReason.RETENTION
+        ],
+        error_messages={"required": "Choose why these details are being erased: the audit trail keeps it."},
+    )
+
+
+ERASE = StatusStep("erased", "Erase patient details from", "erase",
+                   reason_help="Appointments are never deleted: the time, visit type and specialist stay, with their "
+                               "audit trail; the name, contact details and intake are erased for good.")
+
+
+def erase_details(model_admin, request, queryset):
+    """The page behind the "Erase patient details" action: a reason from the list, then erase each."""
+    form = ErasureForm(request.POST if "apply" in request.POST else None)
+    if "apply" not in request.POST or not form.is_valid():
+        return _reason_page(
+            model_admin, request, ERASE, form, queryset.select_related("visit_type", "provider"),
+            title="Erase patient details", submit_label="Yes, erase the patient details",
+            action=request.POST.get("action"),
+            selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            select_across=request.POST.get("select_across", "0"),
+            back_url=reverse("admin:appointments_appointment_changelist"),
+        )
+    rows = queryset.select_related(None).only("pk", "reference")
+    outcomes = [(a.reference, booking.erase_by_staff(a, form.cleaned_data["reason"])) for a in rows]
+    if erased := sum(outcome.ok for _, outcome in outcomes):
+        model_admin.message_user(request, f"Erased the patient details of {erased} appointment(s).", messages.SUCCESS)
+    for reference, outcome in outcomes:
+        if outcome.error:
+            model_admin.message_user(request, f"{reference}: {outcome.error}", messages.ERROR)
+    return None
+
+
 def _reason_page(model_admin, request, step, form, appointments, title="", **context):
+    record_listing(request, "status page", appointments)
     return _render(
         model_admin, request, "status_action.html", title or f"{step.verb} appointments", verb=step.verb, form=form,
         reason_help=step.reason_help, appointments=appointments, **context,

@@ -9,6 +9,7 @@ Times are built from wall-clock times in the clinic's zone, so a 9:00 block is
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from math import gcd
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from truffles.pagecache import LocalCache
 
 # Windows of free times this process computed, by schedule version (see `cached_slots`).
 _computed = LocalCache(512)
+# Schedule version -> the grid (microseconds of the local day) every start lies on (see `clock_key`).
+_grids = LocalCache(8)
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,40 @@ def cached_slots(visit_type, first_day: date, days: int, provider=None, policy=N
         _computed.set(key, computed)
     slots, starts = computed  # ordered by start
     return slots[bisect_left(starts, policy.earliest) : bisect_right(starts, policy.latest)]
+
+
+def clock_key(version, now: datetime) -> str:
+    """What of the clock a page of free times depends on under one schedule version: the same key,
+    the same times shown.
+
+    Every start lies on a grid of the local day (whole steps from the starts of working hours), so
+    the times a patient may book only change when the notice or the horizon crosses a grid point.
+    """
+    zone = ZoneInfo(settings.TIME_ZONE)
+    policy = Policy.for_patients(now)
+    grid = _grids.get(version)
+    if grid is None:
+        grid = _grid(policy.step)
+        _grids.set(version, grid)
+    earliest, latest = policy.earliest.astimezone(zone), policy.latest.astimezone(zone)
+    # A start at or after `earliest`: the first grid point from it on; at or before `latest`: the last one.
+    return (
+        f"{now.astimezone(zone).date()}/{earliest:%Y-%m-%d%z}/{-(-_micro(earliest) // grid)}"
+        f"/{latest:%Y-%m-%d%z}/{_micro(latest) // grid}"
+    )
+
+
+def _micro(moment) -> int:
+    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000 + moment.microsecond
+
+
+def _grid(step: timedelta) -> int:
+    from appointments.models import WorkingHours
+
+    grid = step // timedelta(microseconds=1)
+    for starts_at in WorkingHours.objects.values_list("starts_at", flat=True).distinct():
+        grid = gcd(grid, _micro(starts_at))
+    return grid
 
 
 def schedule_version():

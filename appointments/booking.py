@@ -280,7 +280,8 @@ def _hold(slot: SlotChoice, details: dict, policy) -> Outcome:
                 visit_type=slot.visit_type, provider=slot.provider, location=slot.location, starts_at=slot.start,
                 ends_at=slot.end, busy_until=slot.busy_until, **details,
             )
-            appointment.risk_factors.set(risk_factors)
+            if risk_factors:  # a new appointment has none to compare with: set() would ask first
+                appointment.risk_factors.add(*risk_factors)
     except (_Taken, IntegrityError) as error:
         return _taken(error, slot, policy)
     return Outcome(appointment, created=True)
@@ -371,6 +372,26 @@ def record_arrival(appointment: Appointment) -> Outcome:
             return Outcome(error="Only a confirmed visit of today can be checked in.")
         locked.arrived_at = timezone.now()
         locked.save(update_fields=["arrived_at", "updated_at"])
+    return Outcome(locked)
+
+
+def erase_by_staff(appointment: Appointment, reason: str) -> Outcome:
+    """Instead of deleting: erase the patient's details for a stated reason; the anonymous row and its
+    trail stay. A visit still holding its time gives it up (cancelled, with nobody left to tell)."""
+    if reason not in Appointment.ErasureReason.values or reason == Appointment.ErasureReason.RETENTION:
+        return Outcome(error="Choose why these details are being erased.")
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.erased_at:
+            return Outcome(error="These details were already erased.")
+        if locked.is_active:
+            locked.status = Status.CANCELLED
+            locked.save(update_fields=["status", "updated_at"])
+            if locked.starts_at > timezone.now():
+                time_freed.send(Appointment, provider_id=locked.provider_id, location_id=locked.location_id,
+                                starts_at=locked.starts_at, ends_at=locked.busy_until, cause="cancelled",
+                                freed_by=locked)  # fmt: skip
+        Appointment.objects.filter(pk=locked.pk).erase_patient_details(reason)
     return Outcome(locked)
 
 

@@ -223,8 +223,10 @@ class AppointmentQuerySet(models.QuerySet):
         )
 
     def on_schedule(self):
-        """Visits that belong on the day's schedule: everything but declined and cancelled."""
-        return self.exclude(status__in=[Appointment.Status.DECLINED, Appointment.Status.CANCELLED])
+        """Visits that belong on the day's schedule: everything but declined, cancelled and expired requests."""
+        return self.exclude(
+            status__in=[Appointment.Status.DECLINED, Appointment.Status.CANCELLED, Appointment.Status.EXPIRED]
+        )
 
     def on_local_days(self, first: date, days: int = 1):
         """Visits starting on these local days (the clinic's time zone)."""
@@ -234,20 +236,43 @@ class AppointmentQuerySet(models.QuerySet):
     def awaiting_triage(self):
         return self.filter(status=Appointment.Status.REQUESTED)
 
-    def front_desk_default(self):
-        """What the front desk works on: every request, and all visits from today on.
+    def undecided_past(self, now=None):
+        """Requests whose time came with nobody confirming or declining them."""
+        return self.filter(status=Appointment.Status.REQUESTED, starts_at__lt=now or timezone.now())
 
-        Fast with years of history: the rows come from two index scans, not the whole table.
+    def expire_undecided(self, now=None) -> int:
+        """Close the requests whose time passed without a decision; the number closed."""
+        now = now or timezone.now()
+        return self.undecided_past(now).update(
+            status=Appointment.Status.EXPIRED, status_reason=Appointment.EXPIRED_REASON, updated_at=now
+        )
+
+    def attendance_unrecorded(self, now=None):
+        """Confirmed visits that have ended with neither "completed" nor "no-show" recorded."""
+        return self.filter(status=Appointment.Status.CONFIRMED, ends_at__lt=now or timezone.now(),
+                           erased_at__isnull=True)  # fmt: skip
+
+    def front_desk_default(self):
+        """What the front desk works on: every request, all visits from today on, and past visits
+        still marked confirmed (attendance to record).
+
+        Fast with years of history: the rows come from index scans, not the whole table.
         """
         start_of_today = local_days(timezone.localdate())[0]
-        return self.filter(Q(status=Appointment.Status.REQUESTED) | Q(starts_at__gte=start_of_today))
+        return self.filter(
+            Q(status=Appointment.Status.REQUESTED)
+            | Q(status=Appointment.Status.CONFIRMED, starts_at__lt=start_of_today, erased_at__isnull=True)
+            | Q(starts_at__gte=start_of_today)
+        )
 
     def with_triage_rank(self):
-        """Annotations for Appointment.TRIAGE_ORDER: requests first, then upcoming by time, then the past."""
+        """Annotations for Appointment.TRIAGE_ORDER: requests and past visits without attendance first,
+        then upcoming by time, then the past."""
         now = timezone.now()
         return self.annotate(
             triage_rank=Case(
                 When(status=Appointment.Status.REQUESTED, then=Value(0)),
+                When(status=Appointment.Status.CONFIRMED, ends_at__lt=now, then=Value(0)),
                 When(starts_at__gte=now, then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
@@ -272,12 +297,14 @@ class AppointmentQuerySet(models.QuerySet):
     def overlapping(self, start, end):
         return self.filter(starts_at__lt=end, busy_until__gt=start)
 
-    def erase_patient_details(self) -> int:
+    def erase_patient_details(self, reason: str = "retention") -> int:
         """Erase everything about the patient; keep only the anonymous facts named in KEPT_ON_ERASURE."""
         ids = list(self.values_list("pk", flat=True))
         Appointment.risk_factors.through.objects.filter(appointment_id__in=ids).delete()
         TextReply.objects.filter(appointment_id__in=ids).update(body="")
-        return Appointment.objects.filter(pk__in=ids).update(**Appointment.erased_values(), erased_at=timezone.now())
+        return Appointment.objects.filter(pk__in=ids).update(
+            **Appointment.erased_values(), erased_at=timezone.now(), erasure_reason=reason
+        )
 
     def of_patient(self, email, date_of_birth):
         """Every visit of one patient: the same email address and date of birth (as the open-request cap counts)."""
@@ -332,6 +359,7 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
+        EXPIRED = "expired", "Expired (no decision)"
 
     ACTIVE_STATUSES = [Status.REQUESTED, Status.CONFIRMED]
     # An online request waiting for its email code keeps its time, but is nobody's visit yet.
@@ -343,7 +371,7 @@ class Appointment(models.Model):
         "id", "reference", "manage_token_hash", "submission_token_hash", "status", "visit_type", "provider", "location",
         "starts_at", "ends_at", "busy_until", "source_article", "consent_version", "consented_at",
         "created_at", "updated_at", "erased_at", "arrived_at", "short_link_hash", "text_consent_version",
-        "text_consented_at", "patient_confirmed_at",
+        "text_consented_at", "patient_confirmed_at", "erasure_reason",
     }
     TRANSITIONS = {
         Status.HELD: {Status.CANCELLED},  # the patient's code, not staff, makes it a request
@@ -353,7 +381,19 @@ class Appointment(models.Model):
         Status.CANCELLED: set(),
         Status.COMPLETED: set(),
         Status.NO_SHOW: set(),
+        # The patient may have come all the same: the desk can still record what happened.
+        Status.EXPIRED: {Status.COMPLETED, Status.NO_SHOW},
     }
+    # Shown to the patient on their page, like every status reason.
+    EXPIRED_REASON = "Its time passed before we could confirm it. Please book a new time or call us."
+
+    class ErasureReason(models.TextChoices):
+        """Why the details were erased: a code, so the audit trail may show it (staff text could name someone)."""
+
+        RETENTION = "retention", "Retention period over"
+        DUPLICATE = "duplicate", "A duplicate of another appointment"
+        IN_ERROR = "in_error", "Entered in error (wrong patient, a test)"
+        PATIENT_ASKED = "patient", "The patient asked us to erase their details"
 
     class ContactMethod(models.TextChoices):
         PHONE = "phone", "Phone call"
@@ -449,11 +489,12 @@ class Appointment(models.Model):
     # Digest of the short link's code in texts; like the manage link, the code itself is not stored.
     short_link_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     erased_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the retention job erased the patient's details."
+        null=True, blank=True, editable=False, help_text="When the patient's details were erased."
     )
     arrived_at = models.DateTimeField(
         "arrived", null=True, blank=True, editable=False, help_text="When the front desk checked the patient in."
     )
+    erasure_reason = models.CharField(max_length=10, choices=ErasureReason.choices, blank=True, editable=False)
     created_at = models.DateTimeField("received", auto_now_add=True)
     updated_at = models.DateTimeField("last changed", auto_now=True)
 
@@ -863,6 +904,7 @@ class TextReply(models.Model):
     class Meaning(models.TextChoices):
         CONFIRM = "confirm", "C: confirmed they are coming"
         CHANGE = "change", "R: asked to change the time"
+        TAKE_OFFER = "take_offer", "Y: took a waitlist offer"
         STOP = "stop", "Stopped texts"
         START = "start", "Restarted texts"
         HELP = "help", "Asked for help"

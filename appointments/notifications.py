@@ -33,6 +33,7 @@ import logging
 import smtplib
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -118,13 +119,15 @@ def send_email_code(check) -> Message:
 
 
 def offer_time(offer) -> Message:
-    """Record and queue the email for a waitlist offer (waitlist/offers.py), inside the offer's transaction.
+    """Record and queue a waitlist offer (waitlist/offers.py) on the patient's channels, inside the offer's transaction.
 
-    The offer's id is the message's sequence: one email per offer, whatever retries happen.
+    The offer's id is the message's sequence: one message per offer and channel, whatever retries happen.
+    Returns the email when there is one (its link claims the offer), else the text (Y claims it).
     """
-    message = Message.objects.create(appointment=offer.entry.appointment, kind=Kind.WAITLIST_OFFER, sequence=offer.pk)
-    _enqueue(message)
-    return message
+    appointment = offer.entry.appointment
+    made = [_owe(appointment, Kind.WAITLIST_OFFER, channel, timezone.now(), sequence=offer.pk)
+            for channel in channels_for(appointment)]  # fmt: skip
+    return next(message for message in made if message)
 
 
 def _enqueue(message: Message) -> None:
@@ -270,8 +273,8 @@ def obsolete(message: Message) -> str:
         return "Not sent: the patient's details were erased."
     if message.kind == Kind.EMAIL_CODE:
         return _obsolete_code(message)
-    if message.kind == Kind.WAITLIST_OFFER:
-        offer = getattr(message, "waitlist_offer", None)
+    if message.kind == Kind.WAITLIST_OFFER:  # the offer's id is the sequence, for its email and its text alike
+        offer = apps.get_model("waitlist", "Offer").objects.select_related("entry").filter(pk=message.sequence).first()
         if offer is None or not offer.is_open or offer.entry.state != offer.entry.State.WAITING:
             return "Not sent: the offer was taken or lapsed, or the patient left the waitlist."
         return ""

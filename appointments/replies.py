@@ -96,6 +96,21 @@ def change_time(text: InboundText, appointment: Appointment) -> str:
     return _reply(text, appointment, Meaning.CHANGE, "change", sms.site_url(appointment.short_link_path(change=True)))
 
 
+def take_offer(text: InboundText, appointment: Appointment) -> str:
+    """Y: claim the sender's latest waitlist offer (found by their number), and say whether they got it."""
+    from waitlist import offers  # the waitlist builds on appointments, not the other way round
+    from waitlist.models import Offer
+
+    offer = Offer.objects.filter(entry__appointment__phone=text.number).order_by("-created_at", "-pk").first()
+    if offer is None:
+        return not_understood(text, appointment)
+    claim = offers.claim(offer.pk)
+    moved = offer.entry.appointment
+    moved.refresh_from_db()
+    return _reply(text, moved, Meaning.TAKE_OFFER, "offer_taken" if claim.moved else "offer_gone",
+                  needs_attention=False)  # fmt: skip
+
+
 def not_understood(text: InboundText, appointment: Appointment) -> str:
     return _reply(text, appointment, Meaning.OTHER, "not_understood", body=text.body[:1600], needs_attention=True)
 
@@ -104,6 +119,7 @@ KEYWORDS: dict[str, Handler] = {
     **dict.fromkeys(STOP_WORDS | START_WORDS | HELP_WORDS, opt_out_or_in),
     "C": confirm_coming,
     "R": change_time,
+    "Y": take_offer,
 }
 
 

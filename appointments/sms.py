@@ -8,11 +8,12 @@ request log is turned down in settings.LOGGING, and errors are summarised by the
 """
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -127,7 +128,11 @@ def render(message: Message) -> OutgoingText:
     first = not Message.objects.filter(
         channel=Message.Channel.TEXT, state=Message.State.SENT, appointment__phone=appointment.phone
     ).exists()
-    body = texts.compose(message.kind, facts_for(appointment), first=first)
+    facts = facts_for(appointment)
+    if message.kind == Message.Kind.WAITLIST_OFFER:  # the text names the time on offer, not the visit's own
+        offer = apps.get_model("waitlist", "Offer").objects.get(pk=message.sequence)
+        facts = replace(facts, starts=timezone.localtime(offer.starts_at))
+    body = texts.compose(message.kind, facts, first=first)
     return OutgoingText(to=str(appointment.phone), body=body)
 
 

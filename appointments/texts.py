@@ -30,7 +30,8 @@ WORDING = {
     Kind.PATIENT_CANCELLED: "{clinic}: you cancelled your visit {ref} on {when}. {link}",
     Kind.MOVED: "{clinic}: your visit {ref} moved to {when}{status}. {link}",
     Kind.REMINDER: "{clinic} reminder: visit {ref} on {when}. Reply C to confirm, R to change, or call {phone}.",
-    # The waitlist's offer ("Reply Y to take it") is added here with its Kind.
+    # {when} is the offered time; Y claims it (appointments/replies.py), the link opens the patient's page.
+    Kind.WAITLIST_OFFER: "{clinic}: earlier time for {ref}: {when}. Reply Y to take it. {link}",
 }
 # Answers to texts patients send (appointments/replies.py).
 ANSWERS = {
@@ -41,6 +42,8 @@ ANSWERS = {
     "change": "{clinic}: choose another time here: {link} or call {phone}.",
     "not_understood": "{clinic}: reply C to confirm, R to change, or call {phone}. Other texts go to our front desk.",
     "unknown_number": "Please call {phone}.",
+    "offer_taken": "{clinic}: done. Your visit {ref} is now on {when}. {link}",
+    "offer_gone": "{clinic}: sorry, that time is no longer free. Your visit stays on {when}.",
 }  # fmt: skip
 
 
@@ -71,9 +74,10 @@ def compose(kind: str, facts: TextFacts, *, first: bool = False) -> str:
 
 def answer(name: str, facts: TextFacts | None = None, *, clinic: str = "", phone: str = "") -> str:
     """An answer to a patient's text; `facts` when it is about their visit."""
-    values = {"clinic": clinic, "phone": phone, "link": "", "when": ""}
+    values = {"clinic": clinic, "phone": phone, "link": "", "when": "", "ref": ""}
     if facts:
-        values.update(clinic=facts.clinic, phone=facts.phone, link=facts.link, when=when(facts.starts))
+        values.update(clinic=facts.clinic, phone=facts.phone, link=facts.link or f"Call {facts.phone}.",
+                      when=when(facts.starts), ref=facts.reference)  # fmt: skip
     return ANSWERS[name].format(**values)
 
 

@@ -1,14 +1,17 @@
 from django.urls import path
 
 from appointments import views
+from truffles.pagecache import public_page
 
 app_name = "appointments"
 
 urlpatterns = [
-    path("request/", views.request_start, name="request"),
+    # Kept per schedule version and booking clock: a hit needs no query (truffles/pagecache.py).
+    path("request/", public_page(views.request_start, key=views.free_times_page_key, shared=False), name="request"),
     path("request/details/", views.request_details, name="details"),
     path("request/check-email/", views.check_email, name="check_email"),
-    path("availability.json", views.availability_json, name="availability"),
+    path("availability.json", public_page(views.availability_json, key=views.free_times_page_key, shared=False),
+         name="availability"),
     path("manage/<slug:token>/", views.manage, name="manage"),
     path("manage/<slug:token>/cancel/", views.cancel, name="cancel"),
     path("manage/<slug:token>/calendar.ics", views.calendar_file, name="calendar"),

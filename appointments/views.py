@@ -21,6 +21,8 @@ from appointments.forms import AppointmentRequestForm, EmailCodeForm, SlotSearch
 from appointments.models import Appointment, EmailCheck, Provider, VisitType, manage_token_digest
 from articles.models import Article
 from truffles.client import client_address
+from truffles.models import Version
+from truffles.numbers import OverlongNumber, TooLong, whole_number, whole_number_or_none
 from truffles.pagecache import LocalCache
 
 MAX_DAYS = 31
@@ -65,6 +67,18 @@ def _details_url(slot, visit_type, source="", reschedule=""):
     if reschedule:
         url += f"&reschedule={reschedule}"
     return url
+
+
+def free_times_page_key(request, now, versions):
+    """Pages of free times are kept per schedule version and booking clock (truffles/pagecache.py).
+
+    A booking, move or cancellation bumps the version in its own transaction, so each kept page
+    loses that time at once. A reschedule link carries the patient's token: never kept.
+    """
+    schedule = versions.get(Version.SCHEDULE)
+    if not schedule or "reschedule" in request.GET:
+        return None
+    return f"{schedule[0]}/{availability.clock_key(schedule[0], now)}"
 
 
 @require_GET
@@ -189,19 +203,21 @@ def _availability_query(params):
         raise BadParameter("date", "date must be a calendar date in the form YYYY-MM-DD.") from None
     if abs(first_day - timezone.localdate()) > DATE_WINDOW:
         raise BadParameter("date", "date must be within a year of today.")
-    days = params.get("days", "7")
-    if not (days.isascii() and days.isdigit() and 1 <= int(days) <= MAX_DAYS):
+    days = whole_number_or_none(params.get("days", "7"), max_digits=2)
+    if days is None or not 1 <= days <= MAX_DAYS:
         raise BadParameter("days", f"days must be a whole number from 1 to {MAX_DAYS}.")
     provider = None
     if params.get("provider"):
         try:
-            provider = Provider.objects.get(pk=int(params["provider"]), active=True)
+            provider = Provider.objects.get(pk=whole_number(params["provider"]), active=True)
+        except TooLong:
+            raise BadParameter("provider", "provider is too long to be a specialist's id.") from None
         except (ValueError, Provider.DoesNotExist):
             raise BadParameter("provider", "provider must be the id of an active specialist.") from None
     visit_type = VisitType.objects.with_schedule_version().filter(slug=slug, bookable_online=True).first()
     if visit_type is None:
         raise BadParameter("visit_type", f"No visit type called {slug!r}.", HTTPStatus.NOT_FOUND)
-    return visit_type, first_day, int(days), provider
+    return visit_type, first_day, days, provider
 
 
 @require_GET
@@ -243,7 +259,9 @@ def _chosen_slot(values):
     if values.get("alternative"):
         return booking.choose_slot_by_key(visit_type, values["alternative"], policy)
     try:
-        provider_id, start = int(values.get("provider", "")), datetime.fromisoformat(values.get("start", ""))
+        provider_id, start = whole_number(values.get("provider", "")), datetime.fromisoformat(values.get("start", ""))
+    except TooLong:
+        raise OverlongNumber("specialist number") from None
     except (ValueError, TypeError, OverflowError):
         return None
     return booking.choose_slot(visit_type, provider_id, start, policy)

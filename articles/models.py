@@ -55,6 +55,14 @@ def validate_hero_image(upload):
         raise ValidationError("Upload a JPEG, PNG or WebP image.")
 
 
+class TopicQuerySet(models.QuerySet):
+    def with_published_articles(self):
+        """Topics with something to read: one existence test per topic, not a join of every article's links."""
+        live = Article.objects.published()
+        links = Article.topics.through.objects.filter(topic=models.OuterRef("pk"), article__in=live)
+        return self.filter(models.Exists(links))
+
+
 class Topic(models.Model):
     """A subject readers can filter by. A topic that is a medical condition describes the
     article's `about` in structured data."""
@@ -68,6 +76,8 @@ class Topic(models.Model):
         max_length=150, blank=True, help_text="Another name for the condition, e.g. “Willis-Ekbom disease”."
     )
 
+    objects = TopicQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -75,22 +85,35 @@ class Topic(models.Model):
         return self.name
 
 
+# What an article card shows: lists load these, never the bodies (tens of kB each).
+CARD_FIELDS = ("id", "title", "slug", "summary", "status", "published_at", "reading_minutes")
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Live articles: published status and a publication time that has come."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def for_cards(self):
+        return self.only(*CARD_FIELDS)
+
     def related_to(self, article, *, topic_ids, risk_factor_ids, limit=3):
-        """Other live articles sharing the most topics and risk factors with `article`."""
-        shared = models.Count("topics", filter=Q(topics__in=topic_ids), distinct=True) + models.Count(
-            "risk_factors", filter=Q(risk_factors__in=risk_factor_ids), distinct=True
-        )
-        return (
-            self.published()
-            .exclude(pk=article.pk)
-            .annotate(shared=shared)
-            .filter(shared__gt=0)
-            .order_by("-shared", "-published_at")[:limit]
+        """Other live articles sharing the most topics and risk factors with `article` (as cards).
+
+        Counted over the link rows that name one of them, then joined to the articles: grouping a
+        join of both link tables over every article costs tens of milliseconds at a thousand.
+        """
+        return self.model.objects.raw(
+            f"""SELECT {", ".join(f"a.{field}" for field in CARD_FIELDS)}, links.shared
+            FROM (SELECT article_id, COUNT(*) AS shared FROM (
+                    SELECT article_id FROM articles_article_topics WHERE topic_id = ANY(%s)
+                    UNION ALL
+                    SELECT article_id FROM articles_article_risk_factors WHERE riskfactor_id = ANY(%s)
+                  ) named GROUP BY article_id) links
+            JOIN articles_article a ON a.id = links.article_id
+            WHERE a.status = %s AND a.published_at <= %s AND a.id <> %s
+            ORDER BY links.shared DESC, a.published_at DESC LIMIT %s""",  # noqa: S608 - fixed column names
+            [list(topic_ids), list(risk_factor_ids), Article.Status.PUBLISHED, timezone.now(), article.pk, limit],
         )
 
     def overdue_for_review(self):

@@ -20,8 +20,8 @@ class ArticleListView(ListView):
     def get_queryset(self):
         self.query = reader_terms(self.request.GET.get("q", ""))
         # Only topics with something to read are offered; one query, reused to resolve ?topic=.
-        self.topics = list(Topic.objects.filter(articles__in=Article.objects.published()).distinct())
-        articles = Article.objects.published().prefetch_related("topics")
+        self.topics = list(Topic.objects.with_published_articles())
+        articles = Article.objects.published().for_cards()
         self.topic = None
         if topic_slug := self.request.GET.get("topic"):
             self.topic = next((topic for topic in self.topics if topic.slug == topic_slug), None)
@@ -36,7 +36,7 @@ class ArticleListView(ListView):
         context = super().get_context_data(**kwargs)
         context.update(query=self.query, topics=self.topics, topic=self.topic)
         if self.query and not context["paginator"].count:
-            context["suggestions"] = Article.objects.published().order_by("-published_at")[:3]
+            context["suggestions"] = Article.objects.published().for_cards().order_by("-published_at")[:3]
         # Page links keep the reader's search and topic.
         filters = {"q": self.query, "topic": self.topic.slug if self.topic else ""}
         context["filter_query"] = urlencode({key: value for key, value in filters.items() if value})
@@ -48,8 +48,10 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        articles = Article.objects.select_related("author").prefetch_related(
-            "topics", "risk_factors", "references"
+        articles = (
+            Article.objects.select_related("author")
+            .defer("body", "body_text", "search_vector", "source_digest")
+            .prefetch_related("topics", "risk_factors", "references")
         )
         # Staff preview drafts and scheduled articles at their real address; the public sees live ones.
         return articles if self.request.user.is_staff else articles.published()

@@ -11,31 +11,44 @@ class AuditEntryQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """Who saw, changed or exported which appointment, and from where.
 
-    Rows are written by `audit.trail.record_access` (views, exports) and by a database
-    trigger on the appointments table (creation, every change, deletion, bulk updates
-    included). Further triggers refuse UPDATE, DELETE and TRUNCATE: the trail is append-only.
+    Rows are written by `audit.trail.record_access` (views, lists, exports) and by database
+    triggers on the appointments table (creation, every change, deletion, bulk updates
+    included) and on users, groups, permissions and authenticators (changes of access; see
+    audit/triggers.py). Further triggers refuse UPDATE, DELETE and TRUNCATE: the trail is append-only.
     Entries name the fields that changed; values are kept only for scheduling fields,
     never for the patient's details or intake.
     """
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
+        LIST = "list", "Listed"  # a row on a list, the schedule or the phone finder: name, date, flags
         EXPORT = "export", "Exported"
         CREATE = "create", "Created"
         CHANGE = "change", "Changed"
         DELETE = "delete", "Deleted"
         REPORT = "report", "Opened a report"  # aggregates only (Insights): no single appointment
+        ACCESS = "access", "Changed access"  # a user, group, permission or authenticator (no appointment)
 
     occurred_at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=10, choices=Action.choices)
     # Plain integers and a copied username, so entries outlive deleted users and appointments.
-    appointment_id = models.BigIntegerField(null=True, blank=True, help_text="Empty on a report's entry.")
+    appointment_id = models.BigIntegerField(
+        null=True, blank=True, help_text="Empty on a report's entry and on a change of access."
+    )
     user_id = models.BigIntegerField(null=True, blank=True)
     username = models.CharField(max_length=150, blank=True, help_text="Empty: the public website (a patient).")
     address = models.CharField(max_length=45, blank=True, help_text="Client IP address.")
     changed_fields = models.JSONField(default=list, blank=True)
     changes = models.JSONField(
         default=dict, blank=True, help_text="Old and new values of scheduling fields only; never patient details."
+    )
+    # Written by triggers too, so the database supplies the default.
+    where = models.CharField(
+        max_length=60, blank=True, db_default="",
+        help_text="The staff page that showed the appointment, or the table whose change of access this is.",
+    )
+    subject = models.CharField(
+        max_length=100, blank=True, db_default="", help_text="Whose access changed: a user or a group, by id."
     )
 
     objects = AuditEntryQuerySet.as_manager()
@@ -53,7 +66,8 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         if self.appointment_id is None:
-            return f"{self.actor} {self.get_action_display().lower()}: {', '.join(self.changed_fields)}"
+            about = self.subject or ", ".join(self.changed_fields)  # a change of access, or a report's name
+            return f"{self.actor} {self.get_action_display().lower()}: {about}"
         return f"{self.actor} {self.get_action_display().lower()} appointment {self.appointment_id}"
 
     def describe(self, status_labels: dict, field_labels: dict | None = None) -> str:

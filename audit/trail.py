@@ -41,21 +41,31 @@ def acting_as(username: str, user=None, address: str = ""):
         clear_context()
 
 
-def record_access(request, action: str, appointments: Iterable) -> list[AuditEntry]:
-    """Record that the request's user viewed or exported these appointments (objects or ids)."""
-    if action not in (AuditEntry.Action.VIEW, AuditEntry.Action.EXPORT):
-        raise ValueError(f"record_access records views and exports, not {action!r}")
+def record_access(request, action: str, appointments: Iterable, where: str = "") -> list[AuditEntry]:
+    """Record that the request's user viewed, listed or exported these appointments (objects or ids).
+
+    Ids only, one INSERT whatever the number: the trail says who saw which appointment, never what.
+    """
+    if action not in (AuditEntry.Action.VIEW, AuditEntry.Action.LIST, AuditEntry.Action.EXPORT):
+        raise ValueError(f"record_access records views, lists and exports, not {action!r}")
     user = request.user
+    ids = list(dict.fromkeys(getattr(item, "pk", item) for item in appointments))
     return AuditEntry.objects.bulk_create(
         AuditEntry(
             action=action,
-            appointment_id=getattr(item, "pk", item),
+            appointment_id=appointment_id,
             user_id=user.pk if user.is_authenticated else None,
             username=user.get_username() if user.is_authenticated else "",
             address=client_address(request),
+            where=where,
         )
-        for item in appointments
-    )
+        for appointment_id in ids
+    ) if ids else []
+
+
+def record_listing(request, where: str, appointments: Iterable) -> list[AuditEntry]:
+    """Record the appointments a staff page listed (names, dates, flags), by id: `where` names the page."""
+    return record_access(request, AuditEntry.Action.LIST, appointments, where)
 
 
 def record_report(request, name: str, scope: dict) -> AuditEntry:

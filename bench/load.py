@@ -42,7 +42,7 @@ SERVERS = {
     "gunicorn-sync": ["gunicorn", "--worker-class", "sync", "--workers", "4"],
     "gunicorn-gthread": ["gunicorn", "--worker-class", "gthread", "--workers", "2", "--threads", "4"],
 }
-# Goals as a multiple of the floor (issue 11); None: a reference or a figure without a goal.
+# Goals as a multiple of the floor (issues 11 and 21); None: a reference or a figure without a goal.
 GOALS = {
     "nginx static, same article bytes": None,
     "/robots.txt (floor)": None,
@@ -54,12 +54,24 @@ GOALS = {
     "RLS article, uncached": 0.25,
     "RLS article, 304 revalidation": 0.6,
     "search ?q=iron": 0.2,
-    "availability.json, 14 days": 0.3,
-    "/appointments/request/ (a week)": 0.3,
-    "request POST (successful)": None,
+    "availability.json, 14 days": 0.5,
+    "request page, first shown": 0.5,
+    "request page, a week chosen": 0.5,
+    "request page, a day chosen": 0.5,
+    "request page, every week and day in turn": 0.5,
+    "request page, a week chosen, uncached": None,  # what a page costs the first visitor after a booking
+    "request POST (successful)": None,  # goal: >= 100 bookings/s, one row per success
     "signed-in changelist": None,
     "RLS article through nginx micro-cache": None,  # goal: >= 0.85x nginx static
+    "nginx static, same article gzipped": None,
+    "RLS article through nginx micro-cache, gzip": None,  # goal: >= 0.85x nginx static gzipped
 }
+# What a browser sends: the micro-cache's compressed copy against nginx's gzip_static file.
+BROWSER_ENCODINGS = "Accept-Encoding: gzip, deflate, br, zstd"
+BOOKINGS_PER_SECOND_GOAL = 100
+MICRO_CACHE_GOAL = 0.85
+# The request page's "every week and day" row walks this many weeks from next Monday, each day of each.
+WALKED_WEEKS = 8
 
 
 def free_port():
@@ -169,6 +181,19 @@ def remove_posted_requests():
     Appointment.objects.filter(email__startswith="load-").delete()
 
 
+def settled_count(count, timeout=15):
+    """`count()` once it stopped changing: the requests in flight when wrk stopped have landed."""
+    deadline = time.monotonic() + timeout
+    last = count()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = count()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def posted_requests():
     from appointments.models import Appointment
 
@@ -259,7 +284,7 @@ def nginx_conf(workdir, static_port, front_port, app_port):
     server {{
         listen 127.0.0.1:{static_port};
         root {workdir}/static-site;
-        location = /article.html {{ default_type text/html; }}
+        location = /article.html {{ default_type text/html; gzip_static on; }}
     }}
 """
     text = text[: text.rstrip().rfind("}")] + static_server + "}\n"
@@ -286,6 +311,26 @@ def wrk(url, duration, connections, threads, headers=(), script=None):
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     statuses = {int(status): int(count) for status, count in re.findall(r"^status (\d+) (\d+)$", output, re.M)}
     return rate, total, (int(errors.group(1)) if errors else 0), statuses
+
+
+def paths_script(workdir, name, paths):
+    """A Lua script whose requests go to each of `paths` in turn (each wrk thread from its own start)."""
+    entries = ",\n".join(f'"{path}"' for path in paths)
+    script = workdir / name
+    script.write_text(f"""
+local paths = {{
+{entries}
+}}
+local counter = 0
+function init(args)
+  counter = math.random(#paths)
+end
+request = function()
+  counter = counter % #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+""")
+    return script
 
 
 def post_script(workdir, base, slots, csrf_cookie, csrf_token, threads):
@@ -387,6 +432,8 @@ def median_of(runs, measure):
 
 
 def main():
+    # A stopped bench stops its servers too (the finally below), whatever stopped it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=6)
     parser.add_argument("--runs", type=int, default=3)
@@ -394,6 +441,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sizes", default="small,large")
     parser.add_argument("--servers", default=",".join(SERVERS))
+    parser.add_argument("--no-comparisons", action="store_true", help="the site's rows only: no server comparisons")
+    parser.add_argument("--label", default="", help="written to results/<date>-<label>.json")
     options = parser.parse_args()
 
     os.environ["DJANGO_SECRET_KEY"] = SECRET_KEY  # the staff session is signed here, used by the servers
@@ -427,15 +476,23 @@ def main():
             print(f"\n== {size}: {articles:,} articles, {appointments:,} appointments "
                   f"(filled in {time.monotonic() - started:.0f} s)", flush=True)  # fmt: skip
             report["sizes"][size] = measure_site(servers, workdir, database_url, options, wrk_options)
+            report["sizes"][size]["_load_average_after"] = os.getloadavg()
             print_table(report["sizes"][size])
         last = options.sizes.split(",")[-1]
+        if options.no_comparisons:
+            return write_report(report, options.label)
         print(f"\n== app servers ({last} data): floor, cached and uncached article, availability", flush=True)
         report["servers"] = compare_servers(servers, database_url, options, wrk_options)
         print("\n== shared page cache alone (no per-process copy): PostgreSQL database cache vs Redis", flush=True)
         report["cache_backends"] = compare_cache_backends(servers, database_url, options, wrk_options)
     finally:
         servers.stop_all()
-    out = BASE_DIR / "bench" / "results" / f"{dt.date.today().isoformat()}.json"
+    write_report(report, options.label)
+
+
+def write_report(report, label=""):
+    name = "-".join(filter(None, [dt.datetime.now(dt.UTC).date().isoformat(), label]))
+    out = BASE_DIR / "bench" / "results" / f"{name}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwritten to {out.relative_to(BASE_DIR)}")
@@ -450,6 +507,8 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
     assert status == 200, status
     (workdir / "static-site").mkdir(exist_ok=True)
     (workdir / "static-site" / "article.html").write_bytes(article_bytes)
+    _, _, gzipped = fetch(base + RLS, {"Accept-Encoding": "gzip"})
+    (workdir / "static-site" / "article.html.gz").write_bytes(gzipped)
     static_port, front_port = free_port(), free_port()
     conf = nginx_conf(workdir, static_port, front_port, port)
     nginx = servers.start(["nginx", "-c", str(conf), "-e", str(workdir / "nginx-error.log"), "-g", "daemon off;"],
@@ -458,12 +517,22 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
     front = f"http://127.0.0.1:{front_port}"
     micro = [fetch(front + RLS)[1].get("X-Micro-Cache") for _ in range(2)]
     with_session = fetch(front + RLS, {"Cookie": "sessionid=x"})[1].get("X-Micro-Cache")
+    # Two browsers' Accept-Encoding lines share the one gzip copy.
+    gzip_copies = [fetch(front + RLS, {"Accept-Encoding": line})[1] for line in ("gzip, deflate, br", "gzip, br, zstd")]
+    micro_gzip = [(headers.get("X-Micro-Cache"), headers.get("Content-Encoding")) for headers in gzip_copies]
 
     monday = dt.date.today() + dt.timedelta(days=7 - dt.date.today().weekday())
     availability = f"/appointments/availability.json?visit_type=vein-evaluation&date={monday}&days=14"
+    request_page = "/appointments/request/?visit_type=vein-evaluation"
+    walk = paths_script(workdir, "walk.lua", [
+        f"{request_page}&week={monday + dt.timedelta(weeks=week)}" + (f"&day={day}" if day else "")
+        for week in range(WALKED_WEEKS)
+        for day in [None, *(monday + dt.timedelta(weeks=week, days=offset) for offset in range(7))]
+    ])  # fmt: skip
     staff_cookie = staff_session_cookie()
+    static_url = f"http://127.0.0.1:{static_port}/article.html"
     rows = [
-        ("nginx static, same article bytes", f"http://127.0.0.1:{static_port}/article.html", {}),
+        ("nginx static, same article bytes", static_url, {}),
         ("/robots.txt (floor)", base + "/robots.txt", {}),
         ("/healthz (1 query)", base + "/healthz", {}),
         ("home", base + "/", {}),
@@ -474,15 +543,26 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
         ("RLS article, 304 revalidation", base + RLS, {"headers": [f"If-None-Match: {headers['ETag']}"]}),
         ("search ?q=iron", base + "/articles/?q=iron", {}),
         ("availability.json, 14 days", base + availability, {}),
-        ("/appointments/request/ (a week)", base + "/appointments/request/", {}),
+        ("request page, first shown", base + "/appointments/request/", {}),
+        ("request page, a week chosen", base + request_page + f"&week={monday}", {}),
+        ("request page, a day chosen", base + request_page + f"&week={monday}&day={monday + dt.timedelta(days=2)}", {}),
+        # Warmed first (each process renders each of the 64 pages once): the cold cost is the next row's.
+        ("request page, every week and day in turn", base + request_page, {"script": walk, "warm": True}),
+        ("request page, a week chosen, uncached", base_uncached + request_page + f"&week={monday}", {}),
         ("signed-in changelist", base + "/admin/appointments/appointment/", {"headers": [f"Cookie: {staff_cookie}"]}),
         ("RLS article through nginx micro-cache", front + RLS, {}),
+        ("nginx static, same article gzipped", static_url, {"headers": [BROWSER_ENCODINGS]}),
+        ("RLS article through nginx micro-cache, gzip", front + RLS, {"headers": [BROWSER_ENCODINGS]}),
     ]
     results = {}
+    floor = base + "/robots.txt"
     for name, url, extra in rows:
         status, _, _ = fetch(url, dict(header.split(": ", 1) for header in extra.get("headers", [])))
         assert status in (200, 304), (name, status)
-        results[name] = measure_row(name, url, options, wrk_options, extra, expected_status=status)
+        reference = static_url if name.startswith("RLS article through nginx") else floor if GOALS.get(name) else None
+        if extra.get("warm"):
+            wrk(url, script=extra["script"], **wrk_options)
+        results[name] = measure_row(name, url, options, wrk_options, extra, status, reference)
 
     slots = distinct_slots(base, 365)
     csrf_cookie, csrf_token = csrf_for(base, slots[-1])
@@ -491,29 +571,49 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
     for _ in range(options.runs):
         remove_posted_requests()
         rate, total, _, statuses = wrk(base + "/appointments/request/details/", script=script, **wrk_options)
-        created = posted_requests()
-        # wrk counts the answers it read; a request still in flight when it stops may add a row.
+        created = settled_count(posted_requests)
+        booked = statuses.get(302, 0)
+        # wrk counts the answers it read; requests still in flight when it stops may add a row each.
         post_runs.append({"requests_per_second": rate, "requests": total, "statuses": statuses,
-                          "booked_302": statuses.get(302, 0), "rows_created": created,
-                          "successful_per_second": statuses.get(302, 0) / options.duration})  # fmt: skip
+                          "booked_302": booked, "rows_created": created,
+                          "one_row_per_success": booked <= created <= booked + options.connections,
+                          "successful_per_second": booked / options.duration})  # fmt: skip
     remove_posted_requests()
     results["request POST (successful)"] = {
         "requests_per_second": statistics.median(run["successful_per_second"] for run in post_runs),
         "runs": post_runs, "distinct_slots": len(slots) - 1,
+        "one_row_per_success": all(run["one_row_per_success"] for run in post_runs),
     }  # fmt: skip
     print(f"  POST: {post_runs}", flush=True)
-    results["_checks"] = {"micro_cache_statuses": micro, "micro_cache_with_session": with_session}
+    results["_checks"] = {"micro_cache_statuses": micro, "micro_cache_with_session": with_session,
+                          "micro_cache_gzip": micro_gzip}  # fmt: skip
     for process in (nginx, app, uncached):
         servers.stop(process)
     return results
 
 
-def measure_row(name, url, options, wrk_options, extra, expected_status):
-    rate, runs = median_of(options.runs, lambda: wrk(url, headers=extra.get("headers", ()), **wrk_options))
+def measure_row(name, url, options, wrk_options, extra, expected_status, reference=None):
+    """Median req/s of `runs` wrk runs; with a reference URL, each run follows one of the reference,
+    and the ratio is the median of each pair's: neighbours' load moves both alike."""
+
+    def run():
+        return wrk(url, headers=extra.get("headers", ()), script=extra.get("script"), **wrk_options)
+
+    runs, reference_runs = [], []
+    for _ in range(options.runs):
+        if reference:
+            reference_runs.append(wrk(reference, headers=extra.get("headers", ()), **wrk_options)[0])
+        runs.append(run())
+    rate = statistics.median(run[0] for run in runs)
     errors = sum(run[2] for run in runs)
-    print(f"  {name:40} {rate:10,.0f} req/s  (status {expected_status}, non-2xx/3xx {errors})", flush=True)
-    return {"requests_per_second": rate, "runs": [run[0] for run in runs], "status": expected_status,
-            "non_2xx_3xx": errors}  # fmt: skip
+    row = {"requests_per_second": rate, "runs": [run[0] for run in runs], "status": expected_status,
+           "non_2xx_3xx": errors}  # fmt: skip
+    if reference:
+        row["reference_runs"] = reference_runs
+        row["ratio"] = statistics.median(run[0] / ref for run, ref in zip(runs, reference_runs, strict=True))
+    ratio = f"  {row['ratio']:.3f}× its reference" if reference else ""
+    print(f"  {name:44} {rate:10,.0f} req/s{ratio}  (status {expected_status}, non-2xx/3xx {errors})", flush=True)
+    return row
 
 
 def compare_servers(servers, database_url, options, wrk_options):
@@ -554,19 +654,28 @@ def compare_cache_backends(servers, database_url, options, wrk_options):
 
 
 def print_table(results):
+    """Every row with its goal; ratios are the medians of runs paired with their reference."""
     floor = results["/robots.txt (floor)"]["requests_per_second"]
-    static = results["nginx static, same article bytes"]["requests_per_second"]
-    print("\n| Page | req/s | × floor | goal (× floor) | met |")
+    print("\n| Page | req/s | × floor | goal | met |")
     print("|---|---|---|---|---|")
     for name, goal in GOALS.items():
         if name not in results:
             continue
-        rate = results[name]["requests_per_second"]
+        row = results[name]
+        rate = row["requests_per_second"]
         ratio = rate / floor
-        if name == "RLS article through nginx micro-cache":
-            goal_text, met = f"≥ 0.85× static ({rate / static:.2f}×)", rate / static >= 0.85
+        if name.startswith("RLS article through nginx"):
+            goal_text = f"≥ {MICRO_CACHE_GOAL}× nginx static ({row['ratio']:.2f}×)"
+            met = row["ratio"] >= MICRO_CACHE_GOAL
+        elif name == "request POST (successful)":
+            one_row = row["one_row_per_success"]
+            goal_text = f"≥ {BOOKINGS_PER_SECOND_GOAL} bookings/s, one row per success ({'yes' if one_row else 'no'})"
+            met = rate >= BOOKINGS_PER_SECOND_GOAL and one_row
+        elif goal:
+            ratio = row.get("ratio", ratio)
+            goal_text, met = f"≥ {goal}× floor", ratio >= goal
         else:
-            goal_text, met = (f"≥ {goal}", ratio >= goal) if goal else ("—", None)
+            goal_text, met = "—", None
         mark = "" if met is None else ("yes" if met else "no")
         print(f"| {name} | {rate:,.0f} | {ratio:.3f} | {goal_text} | {mark} |")
     print(f"checks: {results['_checks']}")

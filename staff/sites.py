@@ -5,8 +5,10 @@ from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django_otp import devices_for_user, match_token
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 def two_factor_required() -> bool:
@@ -38,16 +40,50 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
     def clean(self):
         try:
             AdminAuthenticationForm.clean(self)  # the password; a wrong one is counted by axes
-            self.clean_otp(self.get_user())
         except ValidationError:
-            if self.user_cache is not None:  # right password, wrong or missing code: count it too
-                user_login_failed.send(
-                    sender=__name__, credentials={"username": self.cleaned_data.get("username", "")},
-                    request=self.request,
-                )
-            self.user_cache = None
-            raise ValidationError(self.failure_message, code="invalid_login") from None
+            if self.user_cache is None:
+                self._check_code_and_undo()
+            self._refuse()
+        with transaction.atomic():  # the same shape as the check above, kept (the throttle counts)
+            code_error = self._code_error(self.get_user())
+        if code_error:
+            self._refuse()
         return self.cleaned_data
+
+    def _code_error(self, user) -> ValidationError | None:
+        try:
+            self.clean_otp(user)
+        except ValidationError as error:
+            return error
+        return None
+
+    def _check_code_and_undo(self):
+        """A wrong password costs what a right one does: the same code check, then rolled back.
+
+        Without it a right password with a wrong code answered later (the device lookups and the
+        throttle write), and that difference told a stranger the password was right. Rolling back
+        leaves the authenticator's throttle and last-used code to the checks that had the password.
+        """
+        token = self.cleaned_data.get("otp_token") or ""
+        with transaction.atomic():
+            # clean_otp's two steps (has a device; match_token) on the named user's devices, by name in the
+            # same query: the backend did not hand us the user it loaded, and one more query would show.
+            devices = TOTPDevice.objects.filter(user__username=self.cleaned_data.get("username"), confirmed=True)
+            if list(devices) and token:
+                with transaction.atomic():
+                    for device in devices.select_for_update(of=("self",)):
+                        if device.verify_token(token):
+                            break
+            transaction.set_rollback(True)
+
+    def _refuse(self):
+        if self.user_cache is not None:  # right password, wrong or missing code: count it too
+            user_login_failed.send(
+                sender=__name__, credentials={"username": self.cleaned_data.get("username", "")},
+                request=self.request,
+            )
+        self.user_cache = None
+        raise ValidationError(self.failure_message, code="invalid_login") from None
 
     def clean_otp(self, user):
         if user is not None and not list(devices_for_user(user, confirmed=True)):

@@ -1,5 +1,7 @@
-"""Deployment checks (`manage.py check --deploy`): the database logs no statements, backups are encrypted."""
+"""Deployment checks (`manage.py check --deploy`): the database logs no statements, backups are encrypted,
+the owner's credentials stay with migrations, patient emails are encrypted."""
 
+import os
 import shutil
 
 from django.conf import settings
@@ -11,6 +13,8 @@ SAFE = {
     "log_min_error_statement": {"fatal", "panic"},
     "log_statement": {"none", "ddl"},
     "log_min_duration_statement": {"-1"},
+    # A constraint violation's DETAIL line quotes the refused values.
+    "log_error_verbosity": {"terse"},
 }
 
 
@@ -37,8 +41,9 @@ def database_logs_no_statements(app_configs=None, **kwargs):
     return [
         checks.Warning(
             f"The database server may write statements, with patient details in them, to its log ({settings_text}).",
-            hint="As a superuser: ALTER ROLE <app role> SET log_min_error_statement = 'panic'; keep log_statement "
-            "'none' and log_min_duration_statement -1 (README: 'Patient data and the database log').",
+            hint="As a superuser: ALTER ROLE <app role> SET log_min_error_statement = 'panic'; ALTER ROLE <app role> "
+            "SET log_error_verbosity = 'terse'; keep log_statement 'none' and log_min_duration_statement -1 "
+            "(README: 'Patient data and the database log').",
             id="truffles.W001",
         )
     ]
@@ -90,3 +95,35 @@ def metrics_token_is_long(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@checks.register("truffles", deploy=True)
+def owner_credentials_stay_with_migrations(app_configs=None, **kwargs):
+    """A process running as the app's role must not hold the owner's password (deploy/truffles-migrate.service)."""
+    as_owner = os.environ.get("TRUFFLES_DATABASE_ROLE") == "owner"
+    if as_owner or not os.environ.get("DATABASE_OWNER_URL") or settings.DEBUG:
+        return []
+    return [
+        checks.Warning(
+            "DATABASE_OWNER_URL is in the environment of a process that runs as the app's role: every web "
+            "worker would hold the database owner's password.",
+            hint="Keep it in /etc/truffles/owner.env, read only by truffles-migrate.service (deploy/README.md).",
+            id="truffles.W007",
+        )
+    ]
+
+
+@checks.register("truffles", deploy=True)
+def patient_emails_are_encrypted(app_configs=None, **kwargs):
+    """Patient emails name the patient and the visit: the mail server is reached over TLS."""
+    mailer = settings.MAILERS["default"]
+    options = mailer.get("OPTIONS", {})
+    if "smtp" not in mailer["BACKEND"] or options.get("use_tls") or options.get("use_ssl"):
+        return []
+    return [
+        checks.Warning(
+            f"Patient emails would go to {options.get('host')}:{options.get('port')} without encryption.",
+            hint="Set EMAIL_URL to smtp+tls://user:password@host:587 (STARTTLS) or smtp+ssl://…:465.",
+            id="truffles.W008",
+        )
+    ]

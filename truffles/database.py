@@ -39,17 +39,26 @@ def embedded_database_urls(data_dir: Path = EMBEDDED_DATA_DIR) -> tuple[str, str
     return owner_url.replace("postgres:@", f"{EMBEDDED_APP_ROLE}:@", 1), owner_url
 
 
+# A failing statement's text carries the patient's details (psycopg2 sends values inside it), and an
+# error's DETAIL line quotes the values a constraint refused: the server log gets neither.
+SERVER_LOG_SETTINGS = {"log_min_error_statement": "panic", "log_error_verbosity": "terse"}
+
+
 def _log_no_statements(maintenance_url: str) -> None:
-    """A failing statement is not written to the server log: its text carries the patient's details."""
+    """A failing statement, and the values an error's detail quotes, are not written to the server log."""
     import psycopg2
 
     conn = psycopg2.connect(maintenance_url)
     conn.autocommit = True
     try:
         with conn.cursor() as cursor:
-            cursor.execute("SHOW log_min_error_statement")
-            if cursor.fetchone()[0] != "panic":
-                cursor.execute("ALTER SYSTEM SET log_min_error_statement = 'panic'")
+            changed = False
+            for name, value in SERVER_LOG_SETTINGS.items():
+                cursor.execute(f"SHOW {name}")
+                if cursor.fetchone()[0] != value:
+                    cursor.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+                    changed = True
+            if changed:
                 cursor.execute("SELECT pg_reload_conf()")
     finally:
         conn.close()
@@ -116,7 +125,8 @@ def log_no_statements_as_superuser(sender, connection, **kwargs) -> None:
     """
     if connection.vendor == "postgresql" and connection.connection.get_parameter_status("is_superuser") == "on":
         with connection.cursor() as cursor:
-            cursor.execute("SET log_min_error_statement = 'panic'")
+            for name, value in SERVER_LOG_SETTINGS.items():
+                cursor.execute(f"SET {name} = '{value}'")
 
 
 def url_for(settings_dict) -> str:

@@ -35,31 +35,44 @@ NONCE_PLACEHOLDER = b"truffles-csp-nonce-placeholder"
 # Headers that belong to one response, never to a stored page.
 UNSTORED_HEADERS = {"set-cookie", "date", "etag", "last-modified", "cache-control"}
 
-CONTENT_STATE_SQL = "SELECT number, changed_at, scheduled FROM truffles_version WHERE name = 'content'"
+VERSIONS_SQL = "SELECT name, number, changed_at, scheduled FROM truffles_version"
 
 
-def public_page(view):
-    """Mark a view whose page is the same for every visitor without a session."""
+def public_page(view, *, key=None, shared=True):
+    """Mark a view whose page is the same for every visitor without a session.
+
+    `key(request, now, versions)`, for a page that depends on more than the content (the free
+    times), returns what else its page is kept under, or None to neither serve nor store this one.
+    `versions` is `current_versions()`, already fetched. shared=False keeps the pages in this
+    process only: for pages that change with every booking, a write to the shared cache costs more
+    than the render it would save another process.
+    """
 
     def public_view(request, *args, **kwargs):
         return view(request, *args, **kwargs)
 
     public_view.public_page = True
+    public_view.page_key = key
+    public_view.page_shared = shared
     public_view.__name__ = getattr(view, "__name__", type(view).__name__)
     public_view.__doc__ = view.__doc__
     return public_view
 
 
-def content_state(now):
-    """(version, last change) from memory (truffles/versions.py) or one primary-key lookup; None
-    before the first version.
+def current_versions() -> dict:
+    """name -> (number, changed_at, scheduled) of every version (a few rows), from memory
+    (truffles/versions.py) or one query."""
+    rows = versions.known_all()
+    return _version_rows() if rows is None else rows
+
+
+def content_state(now, rows=None):
+    """(version, last change); None before the first version.
 
     A scheduled publication that has come counts as a change: it is in the version, and its time
     is the last change.
     """
-    row = versions.known(Version.CONTENT)
-    if row is None:
-        row = _content_row()
+    row = (current_versions() if rows is None else rows).get(Version.CONTENT)
     if not row:
         return None
     number, changed_at, scheduled = row
@@ -69,26 +82,26 @@ def content_state(now):
     return str(number), changed_at
 
 
-def _content_row():
-    """The version row, asked for. With CONN_HEALTH_CHECKS Django would first send `SELECT 1` on a
+def _version_rows():
+    """The version rows, asked for. With CONN_HEALTH_CHECKS Django would first send `SELECT 1` on a
     reused connection: a second round trip on a path that needs one. This query is the health check
     instead: if the server dropped the connection (a restart, an idle timeout), it is closed and the
     query runs once more on a new one.
     """
     if connection.connection is None or connection.health_check_done or connection.in_atomic_block:
-        return _fetch_content_row()
+        return _fetch_version_rows()
     connection.health_check_done = True
     try:
-        return _fetch_content_row()
+        return _fetch_version_rows()
     except (OperationalError, InterfaceError):
         connection.close()
-    return _fetch_content_row()
+    return _fetch_version_rows()
 
 
-def _fetch_content_row():
+def _fetch_version_rows():
     with connection.cursor() as cursor:
-        cursor.execute(CONTENT_STATE_SQL)
-        return cursor.fetchone()
+        cursor.execute(VERSIONS_SQL)
+        return {name: (number, changed_at, scheduled) for name, number, changed_at, scheduled in cursor}
 
 
 class LocalCache:
@@ -122,49 +135,60 @@ class PublicPageCacheMiddleware:
         self.local = LocalCache(settings.TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES)
 
     def __call__(self, request):
-        if not (settings.TRUFFLES_PAGE_CACHE and self.applies(request)):
+        view = self.public_view(request) if settings.TRUFFLES_PAGE_CACHE else None
+        if view is None:
             return self.get_response(request)
-        state = content_state(timezone.now())
+        now = timezone.now()
+        rows = current_versions()
+        state = content_state(now, rows)
         if state is None:
             return self.get_response(request)
         number, last_modified = state
+        extra = ""
+        if view.page_key is not None:
+            extra = view.page_key(request, now, rows)
+            if extra is None:
+                return self.get_response(request)
+            last_modified = None  # it changes with more than the content: the ETag alone says
         host_and_path = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        fingerprint = f"{settings.TRUFFLES_RELEASE}\x1f{number}\x1f{host_and_path}"
+        fingerprint = f"{settings.TRUFFLES_RELEASE}\x1f{number}\x1f{extra}\x1f{host_and_path}"
         digest = hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
         etag = f'"{digest}"'
-        last_modified = int(last_modified.timestamp())
+        last_modified = int(last_modified.timestamp()) if last_modified else None
 
         response = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if response is None:
             key = f"page:{digest}"
             page = self.local.get(key)
-            if page is None and (page := caches["pages"].get(key)) is not None:
+            if page is None and view.page_shared and (page := caches["pages"].get(key)) is not None:
                 self.local.set(key, page)
             if page is None:
                 response = self.get_response(request)
                 if not self.storable(response):
                     return response
-                page = self.store(key, request, response)
+                page = self.store(key, request, response, view.page_shared)
             else:
                 response = self.build(request, page)
         response.headers["ETag"] = etag
-        response.headers["Last-Modified"] = http_date(last_modified)
+        if last_modified:
+            response.headers["Last-Modified"] = http_date(last_modified)
         # Browsers may keep the page but must ask again each time, so corrections show at once.
         patch_cache_control(response, no_cache=True)
         return response
 
     @staticmethod
-    def applies(request):
+    def public_view(request):
+        """The marked view this request goes to, or None when its page may not come from the cache."""
         if request.method != "GET":
-            return False
+            return None
         cookies = request.COOKIES
         if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
-            return False
+            return None
         try:
             match = resolve(request.path_info)
         except Resolver404:
-            return False
-        return getattr(match.func, "public_page", False)
+            return None
+        return match.func if getattr(match.func, "public_page", False) else None
 
     @staticmethod
     def storable(response):
@@ -177,7 +201,7 @@ class PublicPageCacheMiddleware:
             and "no-store" not in cache_control
         )
 
-    def store(self, key, request, response):
+    def store(self, key, request, response, shared):
         body = response.content
         nonce = getattr(request, "_csp_nonce", None)
         if nonce:
@@ -187,7 +211,8 @@ class PublicPageCacheMiddleware:
         headers = [(name, value) for name, value in response.headers.items() if name.lower() not in UNSTORED_HEADERS]
         page = (response.status_code, headers, body)
         self.local.set(key, page)
-        caches["pages"].set(key, page)
+        if shared:
+            caches["pages"].set(key, page)
         return page
 
     @staticmethod

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "staff.middleware.StaffSessionTimeoutMiddleware",
+    # A staff page opened by another site's link shows nothing and records no view until confirmed here.
+    "audit.middleware.CrossSiteStaffPageMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -170,12 +172,18 @@ TRUFFLES_PAGE_CACHE = env.bool("TRUFFLES_PAGE_CACHE", default=True)
 TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES = env.int("TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES", default=200)
 # Each process learns new versions from PostgreSQL's NOTIFY (truffles/versions.py) instead of asking per request.
 TRUFFLES_VERSION_LISTENER = env.bool("TRUFFLES_VERSION_LISTENER", default=True)
+# The shared cache is written by the site's role (or whoever reaches Redis): its values are signed, and an
+# entry without the signature is a miss, never unpickled nor served (truffles/cache.py).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "pages": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"serializer": "truffles.cache.SignedPickleSerializer"},
+    }
     if REDIS_URL
     else {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "truffles.cache.SignedDatabaseCache",
         "LOCATION": "truffles_page_cache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
@@ -188,8 +196,9 @@ MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "m
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: console in development, SMTP from EMAIL_URL (smtp+tls://user:pass@host:587) in production.
-_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+# Email: console in development, SMTP from EMAIL_URL (smtp+tls://user:pass@host:587) in production;
+# encrypted by default, and check --deploy warns (truffles.W008) about a plain smtp:// server.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp+tls://localhost:587")
 MAILERS = {
     "default": {
         "BACKEND": _email["EMAIL_BACKEND"],
@@ -314,13 +323,19 @@ if LOG_FORMAT not in {"plain", "json"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "truffles.logformat.RequestIdFilter"}},
+    # Every handler passes records through the patient-data filter, whatever its formatter
+    # (truffles/log_redaction.py): no token, query string, email, phone or date of birth in a line.
+    "filters": {
+        "request_id": {"()": "truffles.logformat.RequestIdFilter"},
+        "no_patient_data": {"()": "truffles.log_redaction.PatientDataFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "truffles.logformat.JSONLineFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                    "filters": ["request_id", "no_patient_data"]},
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # The twilio SDK logs each API call at INFO; only its warnings are kept.

@@ -42,4 +42,5 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "truffles.views.bad_request"
 handler500 = "truffles.views.server_error"

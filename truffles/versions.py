@@ -33,10 +33,13 @@ class Listener:
         self.stopping = threading.Event()
 
     def known(self, name):
+        rows = self.known_all()
+        return None if rows is None else rows.get(name, ())
+
+    def known_all(self):
         if self.pid != os.getpid():
             self.start()
-        rows = self.rows
-        return None if rows is None else rows.get(name, ())
+        return self.rows
 
     def start(self):
         with self.lock:
@@ -90,3 +93,10 @@ def known(name):
     if not settings.TRUFFLES_VERSION_LISTENER:
         return None
     return listener.known(name)
+
+
+def known_all():
+    """name -> (number, changed_at, scheduled) of every version; None when not listening."""
+    if not settings.TRUFFLES_VERSION_LISTENER:
+        return None
+    return listener.known_all()

@@ -3,7 +3,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
@@ -14,10 +14,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from articles.models import Article
 from truffles import health, metrics
+from truffles.numbers import OverlongNumber
 
 
 def home(request):
-    latest = Article.objects.published().order_by("-published_at")[:3]
+    latest = Article.objects.published().for_cards().order_by("-published_at")[:3]
     return render(request, "home.html", {"latest_articles": latest})
 
 
@@ -87,3 +88,9 @@ def server_error(request):
         response["Retry-After"] = "60"
         return response
     return HttpResponseServerError(loader.render_to_string("500.html", {"clinic": settings.CLINIC}))
+
+
+def bad_request(request, exception):
+    """400: our own refusals say what was wrong; anything else (a forged host, a broken cookie) says nothing."""
+    message = str(exception) if isinstance(exception, OverlongNumber) else ""
+    return HttpResponseBadRequest(loader.render_to_string("400.html", {"clinic": settings.CLINIC, "message": message}))

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment
+from audit.trail import record_listing
 
 register = template.Library()
 
@@ -14,14 +15,15 @@ def clinic_today(request):
     """What the front desk needs first on the admin index; nothing for staff without access."""
     if not request.user.has_perm("appointments.view_appointment"):
         return None
+    today = list(
+        Appointment.objects.on_local_days(timezone.localdate()).on_schedule().select_related("provider")
+        .order_by("starts_at")
+    )  # fmt: skip
+    record_listing(request, "admin index", today)  # the box names today's patients
     return {
         "awaiting_triage": Appointment.objects.awaiting_triage().count(),
-        "appointments": list(
-            Appointment.objects.on_local_days(timezone.localdate())
-            .on_schedule()
-            .select_related("provider")
-            .order_by("starts_at")
-        ),
+        "attendance_unrecorded": Appointment.objects.attendance_unrecorded().count(),
+        "appointments": today,
         "can_see_schedule": request.user.has_perm("appointments.view_schedule"),
         "can_see_insights": request.user.has_perm("appointments.view_insights"),
     }

@@ -159,7 +159,7 @@ def test_the_week_has_a_column_per_working_day_for_one_specialist_or_all(desk, s
 
 def test_reading_the_calendar_is_audited_by_appointment_without_contents(desk, seeded_day, booking_day):
     desk.get(CALENDAR, {"date": booking_day.isoformat()})
-    views = AuditEntry.objects.filter(action="view")
+    views = AuditEntry.objects.filter(action="list", where="calendar (day)")
     shown = {seeded_day[name].pk for name in ("alpha", "beta", "gamma")}
     assert {entry.appointment_id for entry in views} == shown
     assert {entry.username for entry in views} == {"front-desk"}
@@ -307,4 +307,4 @@ def test_a_week_of_two_specialists_and_80_appointments_takes_seventeen_queries(
     seed_week(clinic, booking_day, per_day)
     response = week_queries(desk, booking_day, django_assert_num_queries, 17)
     assert response.content.decode().count('class="cal-appt ') == 10 * per_day
-    assert AuditEntry.objects.filter(action="view").count() == 10 * per_day
+    assert AuditEntry.objects.filter(action="list", where="calendar (week)").count() == 10 * per_day

@@ -17,8 +17,7 @@ LONGEST = texts.TextFacts(
     clinic="Truffles Vein Specialists", phone="(555) 010-2030", starts=datetime(2026, 9, 30, 12, 45, tzinfo=ZONE),
     reference="TVS-ABC234", link="https://truffles-veins.example/v/abcdefghij", confirmed=False,
 )  # fmt: skip
-# The waitlist offer's text comes with the waitlist's texting (i19-waitlist).
-NOT_TEXTED_HERE = {Message.Kind.CLINIC_NOTICE, Message.Kind.WAITLIST_OFFER, Message.Kind.EMAIL_CODE}
+NOT_TEXTED_HERE = {Message.Kind.CLINIC_NOTICE, Message.Kind.EMAIL_CODE}  # the clinic's notice; the code is email only
 PATIENT_KINDS = [kind for kind in Message.Kind.values if kind not in NOT_TEXTED_HERE]
 
 

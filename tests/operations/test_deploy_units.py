@@ -3,10 +3,22 @@
 import configparser
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
+import psutil
 import pytest
 
-from tests.processes import GRANIAN_FLAGS, ROOT
+from tests.processes import (
+    GRANIAN_FLAGS,
+    ROOT,
+    database_url,
+    free_port,
+    production_env,
+    running,
+    start_granian,
+    wait_until_answers,
+)
 
 DEPLOY = ROOT / "deploy"
 SERVICES = ["truffles-web.service", "truffles-worker.service", "truffles-purge.service", "truffles-backup.service"]
@@ -81,3 +93,49 @@ def test_the_web_servers_processes_share_an_emptied_metrics_directory():
     service = unit("truffles-web.service")["Service"]
     assert service["Environment"] == f"PROMETHEUS_MULTIPROC_DIR=/run/{service['RuntimeDirectory']}"
     assert "--log-config /srv/truffles/deploy/granian-logging.json" in service["ExecStart"]
+
+
+def environment_files(name):
+    return [line.split("=", 1)[1].strip() for line in (DEPLOY / name).read_text().splitlines()
+            if line.startswith("EnvironmentFile=")]  # fmt: skip
+
+
+def test_only_the_migrate_unit_reads_the_owners_credentials():
+    migrate = unit("truffles-migrate.service")["Service"]
+    assert "/etc/truffles/owner.env" in environment_files("truffles-migrate.service")
+    assert "TRUFFLES_DATABASE_ROLE=owner" in migrate["ExecStart"]
+    assert "migrate" in migrate["ExecStart"]
+    for name in SERVICES:
+        assert "/etc/truffles/owner.env" not in environment_files(name), name
+        assert "manage.py migrate" not in (DEPLOY / name).read_text(), name
+        assert "TRUFFLES_DATABASE_ROLE=owner" not in (DEPLOY / name).read_text(), name
+    web = unit("truffles-web.service")["Unit"]
+    assert "truffles-migrate.service" in web["Requires"]
+    assert "truffles-migrate.service" in web["After"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_web_process_environment_holds_no_owner_credentials(tmp_path):
+    """granian started with what the web unit reads: neither it nor its workers hold the owner's password."""
+    etc = {"/etc/truffles/env": {**production_env(), "DATABASE_URL": database_url()},
+           "/etc/truffles/owner.env": {"DATABASE_OWNER_URL": "postgresql://truffles_owner:owner-secret-4711@db/x"}}
+    environment = {}
+    for path in environment_files("truffles-web.service"):
+        environment.update(etc[path])
+    port = free_port()
+    with running(start_granian(port, environment, tmp_path / "web.log")) as granian:
+        wait_until_answers(f"http://127.0.0.1:{port}/healthz", 60)
+        processes = [psutil.Process(granian.pid), *psutil.Process(granian.pid).children(recursive=True)]
+        environments = [Path(f"/proc/{process.pid}/environ").read_bytes() for process in processes]
+    assert len(environments) >= 2  # granian and its worker
+    for environ in environments:
+        assert b"DATABASE_OWNER_URL" not in environ
+        assert b"owner-secret-4711" not in environ
+    # The deployment check says so when the owner's URL does reach a process running as the app's role.
+    check = [sys.executable, "manage.py", "check", "--deploy", "--tag", "truffles", "--fail-level", "WARNING"]
+    clean = subprocess.run(check, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    leaked = subprocess.run(check, cwd=ROOT, env={**environment, **etc["/etc/truffles/owner.env"]},
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert "truffles.W007" not in clean.stdout + clean.stderr
+    assert leaked.returncode != 0
+    assert "truffles.W007" in leaked.stderr

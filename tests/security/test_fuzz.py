@@ -22,7 +22,9 @@ fuzz = settings(
 markup = st.text(alphabet="abcxyz019", min_size=1, max_size=8).map(lambda s: f'<b data-fz="{s}">"\'&')
 odd = st.text(max_size=60)  # any code points: control characters, NUL, surrogates' neighbours, RTL marks
 edge = st.sampled_from(["", "0", "-1", "99999999999999999999", "2026-02-30", "%00", "..", "\x00"])
-value = st.one_of(markup, odd, edge)
+# Digit strings past bigint and past Python's 4,300-digit int() limit (a fuzzer's 500 on availability.json).
+overlong = st.integers(min_value=19, max_value=6_000).map(lambda length: "7" * length)
+value = st.one_of(markup, odd, edge, overlong)
 
 
 def assert_safe(response, *sent):
@@ -54,6 +56,15 @@ def test_availability_json_never_errors_nor_reflects(fuzz_client, visit_type, da
     )
     assert_safe(response, visit_type, day, days, provider)
     assert response["Content-Type"].startswith("application/json")
+
+
+@fuzz
+@given(parameter=st.sampled_from(["days", "provider"]), number=overlong)
+def test_availability_json_refuses_every_overlong_number_with_a_400(fuzz_client, booking_day, parameter, number):
+    params = {"visit_type": "vein-evaluation", "date": booking_day.isoformat(), parameter: number}
+    response = fuzz_client.get("/appointments/availability.json", params, secure=True)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["parameter"] == parameter
 
 
 DETAIL_FIELDS = [

@@ -23,7 +23,8 @@ MATRIX = {
     "list": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
     "change": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
     "add": {FRONT_DESK, CLINIC_MANAGER},
-    "delete": {CLINIC_MANAGER},
+    "delete": set(),  # nobody deletes an appointment, not even a manager: they erase its details
+    "erase details": {CLINIC_MANAGER},
     "history": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
     "export": {CLINIC_MANAGER},
     "schedule": {FRONT_DESK, CLINICIAN, CLINIC_MANAGER},
@@ -75,6 +76,10 @@ def use(page, client, appointment):
     if page == "export":
         response = client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [pk]})
         return response.get("Content-Type", "").startswith("text/csv")
+    if page == "erase details":
+        client.post(ALL_APPOINTMENTS, {"action": "erase_details", "_selected_action": [pk], "apply": "yes",
+                                       "reason": Appointment.ErasureReason.DUPLICATE})  # fmt: skip
+        return Appointment.objects.filter(pk=pk, erased_at__isnull=False).exists()
     if page == "move page":
         return client.get(reverse("admin:appointments_appointment_move", args=[pk])).status_code == HTTPStatus.OK
     if page == "move":

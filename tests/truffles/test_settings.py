@@ -70,6 +70,22 @@ def test_the_checklist_warns_of_a_private_key_given_as_the_recipient(db):
     assert "truffles.W005" in result.stderr
 
 
+@pytest.mark.parametrize(("email_url", "warned"), [
+    (None, False),  # the production default: smtp+tls://localhost:587
+    ("smtp+tls://clinic:secret@mail.example:587", False),
+    ("smtp+ssl://clinic:secret@mail.example:465", False),
+    ("smtp://clinic:secret@mail.example:25", True),
+])  # fmt: skip
+def test_the_deployment_checklist_warns_about_unencrypted_mail(db, email_url, warned):
+    result = run_manage(
+        "check", "--deploy", "--tag", "truffles", "--fail-level", "WARNING",
+        DJANGO_SECRET_KEY="a-long-random-production-key-" + "x9Q2" * 12, DJANGO_ALLOWED_HOSTS="clinic.example",
+        **({"EMAIL_URL": email_url} if email_url else {}),
+    )  # fmt: skip
+    assert ("truffles.W008" in result.stderr) is warned, result.stderr
+    assert "secret" not in result.stderr  # the warning names the server, never its password
+
+
 @pytest.mark.parametrize(
     ("header", "value"),
     [

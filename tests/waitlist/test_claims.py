@@ -17,7 +17,8 @@ from appointments import booking
 from appointments.models import Appointment
 from tests.appointments.fixtures import local
 from tests.appointments.mail_fixtures import run_queued_tasks
-from tests.waitlist.fixtures import offers_to
+from tests.appointments.text_fixtures import signed_post
+from tests.waitlist.fixtures import offers_to, texting_details
 from waitlist import offers
 from waitlist.models import Offer, Opening, WaitlistEntry
 
@@ -32,9 +33,12 @@ def no_double_booking():
             assert earlier.busy_until <= later.starts_at, (earlier.starts_at, later.starts_at)
 
 
-def claim_at_once(urls: list[str]) -> list[tuple[int, str]]:
-    """Each URL posted from its own browser (client and database connection) at the same instant."""
-    barrier = threading.Barrier(len(urls))
+def claim_at_once(urls: list[str], texted_y_from: tuple[str, ...] = ()) -> list[tuple[int, str]]:
+    """Each URL posted from its own browser, and each number's "Y" as Twilio's signed webhook, at the same instant.
+
+    Every claimer has its own client and database connection.
+    """
+    barrier = threading.Barrier(len(urls) + len(texted_y_from))
     answers = []
 
     def patient(url):
@@ -46,7 +50,19 @@ def claim_at_once(urls: list[str]) -> list[tuple[int, str]]:
         finally:
             connection.close()
 
+    def texter(number):
+        params = {"MessageSid": f"SM{uuid.uuid4().hex}", "From": number, "To": "+15005550006", "Body": "Y",
+                  "AccountSid": "ACtest"}  # fmt: skip
+        client = Client()
+        barrier.wait(timeout=30)
+        try:
+            response = signed_post(client, "/sms/inbound/", params)
+            answers.append((response.status_code, response.content.decode()))
+        finally:
+            connection.close()
+
     threads = [threading.Thread(target=patient, args=(url,)) for url in urls]
+    threads += [threading.Thread(target=texter, args=(number,)) for number in texted_y_from]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -82,6 +98,39 @@ def test_two_patients_claiming_one_time_at_once_move_exactly_one(
     assert loser.state == WaitlistEntry.State.WAITING  # still on the list
     assert loser.appointment.starts_at == Appointment.objects.get(pk=loser.appointment_id).starts_at
     assert Offer.objects.get(entry=loser).state == Offer.State.GONE
+    no_double_booking()
+
+
+def test_two_web_claims_and_a_texted_y_at_once_move_exactly_one(
+    texting, waiting_patient, visit_to_cancel, waitlist_settings, booking_day
+):
+    waitlist_settings.TRUFFLES_WAITLIST = {**waitlist_settings.TRUFFLES_WAITLIST, "OFFERS_AT_ONCE": 3}
+    ada = waiting_patient("Ada", weeks=2, submission_token=uuid.uuid4(), phone="+12015550101")
+    bea = waiting_patient("Bea", weeks=3, submission_token=uuid.uuid4(), phone="+12015550102")
+    cy = waiting_patient("Cy", weeks=4, **texting_details("+12015550103"))
+    booking.cancel(visit_to_cancel)
+    run_queued_tasks()
+    assert {offer.starts_at for entry in (ada, bea, cy) for offer in offers_to(entry)} == {local(booking_day, 9)}
+    texting.wait_for(1, number="+12015550103")  # Cy's offer came by text
+
+    answers = claim_at_once([offers_to(ada)[0].get_absolute_url(), offers_to(bea)[0].get_absolute_url()],
+                            texted_y_from=("+12015550103",))  # fmt: skip
+
+    assert [status for status, _ in answers] == [HTTPStatus.OK] * 3
+    told = Counter(
+        "moved" if "Your visit has moved to the earlier time." in page or "done. Your visit" in page else
+        "gone" if "Someone else took that time" in page or "that time is no longer free" in page else page[:200]
+        for _, page in answers
+    )  # fmt: skip
+    assert told == Counter({"moved": 1, "gone": 2})
+    (moved,) = Appointment.objects.active().filter(provider=visit_to_cancel.provider, starts_at=local(booking_day, 9))
+    assert moved.pk in {ada.appointment_id, bea.appointment_id, cy.appointment_id}
+    assert Appointment.objects.count() == 4  # one moved, none created
+    for entry in (ada, bea, cy):
+        entry.refresh_from_db()
+        won = entry.appointment_id == moved.pk
+        assert entry.state == (WaitlistEntry.State.MOVED if won else WaitlistEntry.State.WAITING)
+        assert Offer.objects.get(entry=entry).state == (Offer.State.CLAIMED if won else Offer.State.GONE)
     no_double_booking()
 
 

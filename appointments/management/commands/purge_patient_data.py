@@ -9,13 +9,6 @@ from django.utils import timezone
 from appointments.models import Appointment
 from audit.trail import acting_as
 
-FINISHED = [
-    Appointment.Status.DECLINED,
-    Appointment.Status.CANCELLED,
-    Appointment.Status.COMPLETED,
-    Appointment.Status.NO_SHOW,
-]
-
 
 def count(number: int) -> str:
     return f"{number} appointment{pluralize(number)}"
@@ -23,9 +16,10 @@ def count(number: int) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Erase the personal and health details of finished appointments (declined, cancelled, completed, "
-        "no-show) that ended more than TRUFFLES_RETENTION_DAYS ago. Keeps anonymous statistics and the "
-        "audit trail. Safe to run daily."
+        "Close requests whose time passed without a decision (expired), then erase the personal and health "
+        "details of every appointment that ended more than TRUFFLES_RETENTION_DAYS ago, whatever its status "
+        "(a confirmed visit nobody marked completed or no-show included). Keeps anonymous statistics and "
+        "the audit trail. Safe to run daily."
     )
 
     def add_arguments(self, parser):
@@ -39,15 +33,23 @@ class Command(BaseCommand):
         days = settings.TRUFFLES_RETENTION_DAYS if older_than_days is None else older_than_days
         if days < 0:
             raise CommandError("--older-than-days must be zero or more.")
-        cutoff = timezone.now() - timedelta(days=days)
-        due = Appointment.objects.filter(status__in=FINISHED, ends_at__lt=cutoff, erased_at__isnull=True)
+        now = timezone.now()
+        cutoff = now - timedelta(days=days)
+        # Every status: a request left open is expired first, and a visit still "confirmed" is erased too.
+        due = Appointment.objects.filter(ends_at__lt=cutoff, erased_at__isnull=True)
         if dry_run:
-            self.stdout.write(f"Dry run: {count(due.count())} ended before {cutoff:%Y-%m-%d} would be erased.")
+            self.stdout.write(
+                f"Dry run: {count(Appointment.objects.undecided_past(now).count())} undecided past their time "
+                f"would expire; {count(due.count())} ended before {cutoff:%Y-%m-%d} would be erased."
+            )
             return
         with transaction.atomic(), acting_as("command:purge_patient_data"):
+            expired = Appointment.objects.expire_undecided(now)
             erased = due.select_for_update(skip_locked=True).erase_patient_details()
         already = Appointment.objects.filter(erased_at__isnull=False).count()
+        unrecorded = Appointment.objects.attendance_unrecorded(now).count()
         self.stdout.write(
+            f"Expired {count(expired)} undecided past their time. "
             f"Erased the patient details of {count(erased)} ended before {cutoff:%Y-%m-%d}; "
-            f"{already} erased in total."
+            f"{already} erased in total. {count(unrecorded)} past without attendance recorded (front desk)."
         )

@@ -23,7 +23,7 @@ WHERE submission_token IS NOT NULL
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0011_texts'),
+        ('appointments', '0014_text_reply_takes_offer'),
         ('articles', '0009_content_version'),
     ]
 
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='appointment',
             name='status',
-            field=models.CharField(choices=[('held', 'Awaiting email code'), ('requested', 'Requested'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('completed', 'Completed'), ('no_show', 'No-show')], default='requested', max_length=10),
+            field=models.CharField(choices=[('held', 'Awaiting email code'), ('requested', 'Requested'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('completed', 'Completed'), ('no_show', 'No-show'), ('expired', 'Expired (no decision)')], default='requested', max_length=10),
         ),
         migrations.AlterField(
             model_name='message',

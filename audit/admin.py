@@ -1,10 +1,13 @@
+"""The audit trail in the admin: read-only for everyone, superusers included; the database refuses edits too."""
+
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import formats, timezone
 
-from appointments.models import Appointment
 from audit.models import AuditEntry
+from truffles.numbers import whole_number_or_none
 
 REFERENCE_PREFIX = "TVS-"
 
@@ -34,12 +37,13 @@ class StaffMemberFilter(admin.SimpleListFilter):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only for everyone, superusers included; the database refuses edits as well."""
 
-    list_display = ["occurred", "action", "actor", "appointment_id", "address", "fields_changed"]
+    list_display = ["occurred", "action", "actor", "appointment_id", "subject", "where", "address", "fields_changed"]
     list_filter = ["action", StaffMemberFilter]
     search_fields = ["=appointment_id", "=username"]
     search_help_text = "Appointment number or reference (TVS-…), or exact username."
     readonly_fields = [
-        "occurred", "action", "appointment_id", "user_id", "username", "address", "changed_fields", "changes"
+        "occurred", "action", "appointment_id", "subject", "where", "user_id", "username", "address", "changed_fields",
+        "changes",
     ]
     fields = readonly_fields
     show_full_result_count = False
@@ -57,13 +61,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if term.upper().startswith(REFERENCE_PREFIX):
-            ids = Appointment.objects.filter(reference__iexact=term).values("pk")
+            # The audit app sits below appointments: it looks the model up instead of importing it.
+            appointments = apps.get_model("appointments", "Appointment")
+            ids = appointments.objects.filter(reference__iexact=term).values("pk")
             return queryset.filter(appointment_id__in=ids), False
         if not term:
             return queryset, False
-        # isdigit() alone accepts "²" and other digits int() refuses.
-        if term.isascii() and term.isdigit():
-            return queryset.filter(Q(appointment_id=int(term)) | Q(username=term)), False
+        if (number := whole_number_or_none(term)) is not None:
+            return queryset.filter(Q(appointment_id=number) | Q(username=term)), False
         return queryset.filter(username=term), False
 
     @admin.display(description="When", ordering="occurred_at")
