@@ -47,6 +47,10 @@ def book_a_week_out(page, booking_day):
     page.locator("#id_urgent_cord_0").check()
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Send my request").click()
+    page.wait_for_url("**/appointments/request/check-email/")
+    code = Appointment.objects.filter(email="maria@example.com").latest("pk").email_check.code()
+    page.get_by_label("Code from the email").fill(code)
+    page.get_by_role("button", name="Send my request").click()
     page.wait_for_url(re.compile(r"/appointments/manage/"))
 
 

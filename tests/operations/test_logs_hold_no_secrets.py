@@ -171,6 +171,15 @@ def book(site, patient_form):
     answers = {**patient_form(**PATIENT, notes="Legs ache at night"), **form}
     status, headers, body = send(opener, f"{site['front']}/appointments/request/details/", "POST", answers)
     assert status == 302, body[:3000]
+    # Step 3: the code the worker emailed, typed on the check-email page with that page's CSRF token.
+    (code_email,) = site["smtp"].wait_for(1, timeout=60)
+    code = re.search(r"Your code is (\d{6})", code_email.get_body(("plain",)).get_content()).group(1)
+    status, _, html = send(opener, site["front"] + headers["Location"])
+    assert status == 200, html[:2000]
+    csrf = dict(HIDDEN.findall(html))["csrfmiddlewaretoken"]
+    status, headers, body = send(opener, f"{site['front']}/appointments/request/check-email/", "POST",
+                                 {"csrfmiddlewaretoken": csrf, "action": "confirm", "code": code})
+    assert status == 302, body[:3000]
     return headers["Location"], opener, query
 
 
@@ -208,7 +217,7 @@ def staff_searches(site):
 
 def test_no_log_of_any_process_holds_a_token_or_a_patient_detail(site, patient_form):
     manage_url, patient, slot_query = book(site, patient_form)
-    site["smtp"].wait_for(1, timeout=60)  # the worker sent the "request received" email
+    site["smtp"].wait_for(2, timeout=60)  # the worker sent the code, then the "request received" email
     token, answers = sweep_token_urls(site, manage_url, patient, slot_query)
     assert {200, 403, 404, 405} <= set(answers), answers
     assert set(staff_searches(site)) == {200}
@@ -216,7 +225,7 @@ def test_no_log_of_any_process_holds_a_token_or_a_patient_detail(site, patient_f
     status, _, html = send(patient, site["front"] + manage_url + "cancel/")
     csrf = dict(HIDDEN.findall(html))["csrfmiddlewaretoken"]
     assert send(patient, site["front"] + manage_url + "cancel/", "POST", {"csrfmiddlewaretoken": csrf})[0] == 302
-    site["smtp"].wait_for(2, timeout=60)
+    site["smtp"].wait_for(3, timeout=60)
     wait_until(lambda: "Sent" in (site["workdir"] / "worker.log").read_text().split("cancel", 1)[-1], timeout=30,
                message="the worker's log line for the second email")  # fmt: skip
 
