@@ -19,6 +19,8 @@ REWRITES = [
     # The waitlist's links: a claim link's own token, and the manage token in join and leave.
     (re.compile(r"(/waitlist/offers/\d+/)[^/\s'\"<>?#]+"), r"\1[token]"),
     (re.compile(r"(/waitlist/)(?!offers/)[^/\s'\"<>?#]+(?=/(?:join|leave)/)"), r"\1[token]"),
+    # A text's short link stands for the manage link (a bare path, or a whole URL).
+    (re.compile(r"(?<![\w/.-])((?:https?://[^/\s'\"<>]+)?/v/)[^/\s'\"<>?#]+"), r"\1[code]"),
     # The values PostgreSQL quotes in a constraint violation's detail.
     (re.compile(r"(Key \([^)]*\)=)\(.*?\)(?=\s|$)", re.M), r"\1([values])"),
     (re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),

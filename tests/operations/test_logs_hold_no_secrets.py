@@ -183,6 +183,10 @@ def book(site, patient_form):
     return headers["Location"], opener, query
 
 
+# A text's short link stands for the manage link: its code is a secret too (any code, known or not).
+SHORT_CODE = "q7Zk2mWx9R"
+
+
 def sweep_token_urls(site, manage_url, patient, slot_query):
     token = manage_url.rstrip("/").rsplit("/", 1)[-1]
     urls = [
@@ -190,6 +194,8 @@ def sweep_token_urls(site, manage_url, patient, slot_query):
         f"/appointments/request/?visit_type=vein-evaluation&reschedule={token}",
         f"/appointments/request/details/?{slot_query}&reschedule={token}",
         manage_url.replace(token, token[:-2] + "zz"),  # a mistyped link: 404
+        f"/waitlist/{token}/join/", f"/waitlist/{token}/leave/", f"/waitlist/offers/1/{token}/",
+        f"/v/{SHORT_CODE}", f"/v/{SHORT_CODE}/change",
     ]  # fmt: skip
     stranger = browser()
     answers = []
@@ -232,7 +238,7 @@ def test_no_log_of_any_process_holds_a_token_or_a_patient_detail(site, patient_f
     workdir = site["workdir"]
     logs = {path.name: path.read_text(errors="replace") for path in sorted(workdir.glob("*.log"))}
     logs["postgresql"] = site["postgres_log"].read_text(errors="replace")
-    found = {name: {secret: text.count(secret) for secret in [token, *SECRET_SPELLINGS] if secret in text}
+    found = {name: {secret: text.count(secret) for secret in [token, SHORT_CODE, *SECRET_SPELLINGS] if secret in text}
              for name, text in logs.items()}  # fmt: skip
     print("\nlog files read:", {name: len(text.splitlines()) for name, text in logs.items()})
     print("secrets found per log:", found)
@@ -241,6 +247,9 @@ def test_no_log_of_any_process_holds_a_token_or_a_patient_detail(site, patient_f
     # The sweep did reach the logs: the lines are there, without their secrets.
     access = logs["truffles.access.log"]
     assert '"HEAD /appointments/manage/[token]/ HTTP/1.1" 405' in access
+    assert '"GET /waitlist/offers/1/[token]/ HTTP/1.1"' in access
+    assert '"GET /waitlist/[token]/join/ HTTP/1.1"' in access
+    assert '"GET /v/[code] HTTP/1.1"' in access
     assert '"POST /appointments/manage/[token]/cancel/ HTTP/1.1" 403' in access
     assert '"GET /admin/appointments/appointment/book/ HTTP/1.1" 200' in access
     assert "?" not in access

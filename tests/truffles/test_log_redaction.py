@@ -20,6 +20,8 @@ TOKEN = "Iz45Pv31hhzds4bsBUXZklOdyYvm7MkG9x__PkVv6ts"
     ("Forbidden (CSRF token missing.): /waitlist/offers/4217/0f3a9c2e77b1d4e5a6c8b9d0e1f2a3b4/",
      "Forbidden (CSRF token missing.): /waitlist/offers/4217/[token]/"),
     (f"Method Not Allowed (GET): /waitlist/{TOKEN}/join/", "Method Not Allowed (GET): /waitlist/[token]/join/"),
+    ("Not Found: /v/q7Zk2mWx9R", "Not Found: /v/[code]"),
+    ("opened http://clinic.example/v/q7Zk2mWx9R/change", "opened http://clinic.example/v/[code]/change"),
     (f"GET /appointments/request/details/?start=x&reschedule={TOKEN} 200",
      "GET /appointments/request/details/?[query] 200"),
     ("GET /admin/appointments/appointment/book/?find=Vandermolen", "GET /admin/appointments/appointment/book/?[query]"),
