@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from appointments.models import Appointment
 from tests.appointments.fixtures import local, request_with_code
 from tests.conftest import tab_to
+from tests.e2e.steps import enter_the_emailed_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -117,11 +118,7 @@ def test_second_patient_racing_for_a_slot_sees_alternatives_with_details_intact(
     axe(page)
 
     alert.get_by_role("button").first.click()
-    page.wait_for_url("**/appointments/request/check-email/")
-    code = Appointment.objects.get(email="second@example.com").email_check.code()
-    page.get_by_label("Code from the email").fill(code)
-    page.get_by_role("button", name="Send my request").click()
-    page.wait_for_url("**/appointments/manage/**")
+    enter_the_emailed_code(page, "second@example.com")
     assert page.get_by_role("heading", level=1).inner_text() == "We have your request"
     second = Appointment.objects.get(email="second@example.com")
     assert second.starts_at != slot["start"] or second.provider != clinic["marsh"]

@@ -11,6 +11,7 @@ from appointments import booking
 from appointments.models import Appointment, Message
 from tests.appointments.mail_fixtures import wait_until
 from tests.appointments.text_fixtures import FakeTwilioProcess, quiet_hours_away_from_now
+from tests.e2e.steps import enter_the_emailed_code
 from tests.e2e.test_patient_flow import MAX_PAGE_HEIGHT, page_height
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,11 +70,7 @@ def test_a_patient_who_chose_texts_gets_the_confirmation_by_text(
     consent.check()
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Send my request").click()
-    page.wait_for_url("**/appointments/request/check-email/")
-    code = Appointment.objects.filter(email="maria@example.com").latest("pk").email_check.code()
-    page.get_by_label("Code from the email").fill(code)
-    page.get_by_role("button", name="Send my request").click()
-    page.wait_for_url(re.compile(r"/appointments/manage/"))
+    enter_the_emailed_code(page, "maria@example.com")
     expect(page.get_by_role("heading", level=1)).to_have_text("We have your request")
     axe(page)
     appointment = Appointment.objects.get()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from appointments.models import Appointment
 from tests.appointments.fixtures import PATIENT, local
+from tests.e2e.steps import enter_the_emailed_code
 from tests.staff.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,11 +48,7 @@ def book_a_week_out(page, booking_day):
     page.locator("#id_urgent_cord_0").check()
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Send my request").click()
-    page.wait_for_url("**/appointments/request/check-email/")
-    code = Appointment.objects.filter(email="maria@example.com").latest("pk").email_check.code()
-    page.get_by_label("Code from the email").fill(code)
-    page.get_by_role("button", name="Send my request").click()
-    page.wait_for_url(re.compile(r"/appointments/manage/"))
+    enter_the_emailed_code(page, "maria@example.com")
 
 
 def cancel_in_the_admin(browser, live_server, staff_member, appointment, axe):
