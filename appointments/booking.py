@@ -6,6 +6,7 @@ constraint has the last word on double booking; the checks here give people a cl
 Patient messages hook on here, and `signals.time_freed` tells listeners (the waitlist) of time a step frees.
 """
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -112,40 +113,57 @@ def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_
     """
     request_keys = protection.keys(address, answers["email"])
     token_hash = submission_token_digest(submission_token)
-    release_expired_holds()  # lazily too: an abandoned hold must not keep a time the worker has not freed yet
-    now = timezone.now()
-    details = {
-        **answers,
-        "status": Status.HELD,
-        "consent_version": settings.BOOKING["PRIVACY_NOTICE_VERSION"],
-        "consented_at": now,
-        "source_article": source_article,
-        "submission_token_hash": token_hash,
-    }
+    policy = availability.Policy.for_patients()
+    # Read before the limits' locks, which hold back a burst from one network or mail domain until it
+    # commits, and acted on only after the limits; the exclusion constraint and the unique token still decide.
+    free = _free_or_released(slot, policy)
+    existing = _sent_before(token_hash)
     try:
         with transaction.atomic():
-            # The limits' locks are held until the hold is stored, so a burst cannot slip past them.
-            refusal = protection.refusal(request_keys)
-            if refusal:
-                return Outcome(error=refusal)
-            existing = Appointment.objects.filter(submission_token_hash=token_hash).first()
-            if existing:
-                return _replayed(existing, browser)
-            outcome = _hold(slot, details, availability.Policy.for_patients())
-            if outcome.created:
-                check = EmailCheck.objects.create(
-                    appointment=outcome.appointment, browser_hash=browser_digest(browser),
-                    network_key=request_keys["network"], domain_key=request_keys["domain"],
-                    mailbox_key=request_keys["mailbox"], created_at=now,
-                    expires_at=now + timedelta(minutes=settings.BOOKING["HOLD_MINUTES"]),
-                )  # fmt: skip
-                _send_code(check)
+            verdict = protection.judge(request_keys, emailing=free and not existing)
+            if verdict.refusal:
+                return Outcome(error=verdict.refusal)
+            details = _held_details(answers, token_hash, source_article)
+            outcome = None if existing or not free else _store_hold(slot, details, policy)
+            if outcome is None or outcome.taken:  # sent before (perhaps this very form, twice at once), or taken
+                existing = existing or _sent_before(token_hash)
+                return _replayed(existing, browser) if existing else outcome or _taken(None, slot, policy)
+            _first_code(outcome.appointment, request_keys, browser, emailed=verdict.emails_code)
             return outcome
     except IntegrityError:
-        existing = Appointment.objects.filter(submission_token_hash=token_hash).first()
+        existing = _sent_before(token_hash)
         if existing is None:
             raise
         return _replayed(existing, browser)
+
+
+def _sent_before(token_hash: str) -> Appointment | None:
+    return Appointment.objects.filter(submission_token_hash=token_hash).first()
+
+
+def _held_details(answers: dict, token_hash: str, source_article) -> dict:
+    """The appointment's fields for an online request, held until its email code is entered."""
+    return {
+        **answers,
+        "status": Status.HELD,
+        "consent_version": settings.BOOKING["PRIVACY_NOTICE_VERSION"],
+        "consented_at": timezone.now(),
+        "source_article": source_article,
+        "submission_token_hash": token_hash,
+    }
+
+
+def _first_code(held: Appointment, request_keys: dict[str, str], browser: str, emailed: bool) -> EmailCheck:
+    """The held request's first code, emailed unless its mailbox had its day's share (`protection.judge`)."""
+    now = timezone.now()
+    check = EmailCheck.objects.create(
+        appointment=held, browser_hash=browser_digest(browser), network_key=request_keys["network"],
+        domain_key=request_keys["domain"], mailbox_key=request_keys["mailbox"], codes_sent=1, created_at=now,
+        expires_at=now + timedelta(minutes=settings.BOOKING["HOLD_MINUTES"]),
+    )  # fmt: skip
+    if emailed:
+        notifications.send_email_code(check)
+    return check
 
 
 def browser_digest(browser: str) -> str:
@@ -271,18 +289,30 @@ def book_by_phone(slot: SlotChoice, answers: dict) -> Outcome:
 
 def _hold(slot: SlotChoice, details: dict, policy) -> Outcome:
     """Create the appointment on the slot, or say it was taken (with the nearest free times)."""
+    if not _free_or_released(slot, policy):
+        return _taken(None, slot, policy)
+    return _store_hold(slot, details, policy)
+
+
+def _free_or_released(slot: SlotChoice, policy) -> bool:
+    """Whether the slot is free, once holds whose code was never entered are released: lazily, so an
+    abandoned hold does not keep a time the worker has not freed yet."""
+    is_free = functools.partial(availability.is_free, slot.visit_type, slot.provider, slot.start, policy=policy)
+    return is_free() or (release_expired_holds() > 0 and is_free())
+
+
+def _store_hold(slot: SlotChoice, details: dict, policy) -> Outcome:
+    """Create the appointment on a slot found free; the exclusion constraint has the last word."""
     risk_factors = details.pop("risk_factors", ())
     try:
         with transaction.atomic():
-            if not availability.is_free(slot.visit_type, slot.provider, slot.start, policy=policy):
-                raise _Taken
             appointment = Appointment.objects.create(
                 visit_type=slot.visit_type, provider=slot.provider, location=slot.location, starts_at=slot.start,
                 ends_at=slot.end, busy_until=slot.busy_until, **details,
             )
             if risk_factors:  # a new appointment has none to compare with: set() would ask first
                 appointment.risk_factors.add(*risk_factors)
-    except (_Taken, IntegrityError) as error:
+    except IntegrityError as error:
         return _taken(error, slot, policy)
     return Outcome(appointment, created=True)
 

@@ -10,13 +10,14 @@ free: an email's case, +tag, Gmail's dots and IDNA spelling; an IPv4 /24 or IPv6
 
 import contextlib
 import ipaddress
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from appointments.models import EmailCheck, SubmissionAttempt
+from appointments.models import SubmissionAttempt
 
 KEEP_ATTEMPTS_FOR = timedelta(days=2)
 # Mail domains that are one mailbox provider under two names.
@@ -84,39 +85,76 @@ def keys(address: str, email: str) -> dict[str, str]:
     }
 
 
-def refusal(request_keys: dict[str, str]) -> str:
-    """The neutral refusal when the address, network or domain is over its limit, else "". Records the attempt.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    """What the limits say about one online request, counted under its locks."""
+
+    refusal: str  # the neutral refusal when its address, network or domain is over its limit, else ""
+    emails_code: bool  # a code email may go to its mailbox today, and was counted against its share
+
+
+# Every count a request is judged by, in one round trip under its locks; when no limit refuses it, its
+# attempt is recorded, and so is its code email while the mailbox has room. Unproven holds are
+# EmailCheck.objects.unproven(now); a blank domain key (a large mail provider) counts none.
+JUDGE_AND_RECORD = """
+WITH counted AS (
+    SELECT
+        (SELECT count(*) FROM appointments_submissionattempt
+         WHERE key = %(address)s AND created_at >= %(hour_ago)s) AS address,
+        (SELECT count(*) FROM appointments_emailcheck
+         WHERE network_key = %(network)s AND proven_at IS NULL AND expires_at > %(now)s) AS network,
+        (SELECT count(*) FROM appointments_emailcheck
+         WHERE domain_key = %(domain)s AND %(domain)s <> '' AND proven_at IS NULL AND expires_at > %(now)s) AS domain,
+        (SELECT count(*) FROM appointments_submissionattempt
+         WHERE key = %(mailbox)s AND created_at >= %(day_ago)s) AS mailbox
+), verdict AS (
+    SELECT address < %(per_address)s AND network < %(per_network)s AND domain < %(per_domain)s AS allowed,
+           mailbox < %(per_mailbox)s AND %(emailing)s AS emails_code
+    FROM counted
+), recorded AS (
+    INSERT INTO appointments_submissionattempt (key, created_at)
+    SELECT %(address)s, %(now)s FROM verdict WHERE allowed
+    UNION ALL
+    SELECT %(mailbox)s, %(now)s FROM verdict WHERE allowed AND emails_code
+)
+SELECT allowed, allowed AND emails_code FROM verdict
+"""
+
+
+def judge(request_keys: dict[str, str], *, emailing: bool) -> Verdict:
+    """Whether the request may go on and, if it is `emailing` a code, whether its mailbox may get it.
 
     Call it inside the transaction that stores the hold: the advisory locks last until it commits, so
-    simultaneous submissions from one network or domain each see the others' holds.
+    simultaneous submissions from one address, network, domain or mailbox each see the others' holds.
+    A request that loses its time at the last moment (the exclusion constraint) has its code email
+    counted though none is sent: in that rare race the mailbox's limit errs on the mailbox's side.
     """
     policy = settings.BOOKING
-    with connection.cursor() as cursor:
-        # Always in this order, so two requests never wait for each other in a cycle.
-        for name in ("address", "network", "domain"):
-            if request_keys[name]:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [request_keys[name]])
+    _lock(request_keys["address"], request_keys["network"], request_keys["domain"], request_keys["mailbox"])
     now = timezone.now()
-    attempts = SubmissionAttempt.objects.filter(key=request_keys["address"], created_at__gte=now - timedelta(hours=1))
-    unproven = EmailCheck.objects.unproven(now)
-    refused = (
-        attempts.count() >= policy["RATE_PER_ADDRESS_PER_HOUR"]
-        or unproven.filter(network_key=request_keys["network"]).count() >= policy["MAX_UNPROVEN_PER_NETWORK"]
-        or (
-            bool(request_keys["domain"])
-            and unproven.filter(domain_key=request_keys["domain"]).count() >= policy["MAX_UNPROVEN_PER_DOMAIN"]
-        )
-    )
-    if not refused:
-        SubmissionAttempt.objects.create(key=request_keys["address"], created_at=now)
-    return refusal_message() if refused else ""
+    with connection.cursor() as cursor:
+        cursor.execute(JUDGE_AND_RECORD, {
+            **request_keys, "now": now, "hour_ago": now - timedelta(hours=1), "day_ago": now - timedelta(days=1),
+            "per_address": policy["RATE_PER_ADDRESS_PER_HOUR"], "per_network": policy["MAX_UNPROVEN_PER_NETWORK"],
+            "per_domain": policy["MAX_UNPROVEN_PER_DOMAIN"], "per_mailbox": policy["RATE_PER_EMAIL_PER_DAY"],
+            "emailing": emailing,
+        })  # fmt: skip
+        allowed, emails_code = cursor.fetchone()
+    return Verdict(refusal="" if allowed else refusal_message(), emails_code=emails_code)
+
+
+def _lock(*request_keys: str) -> None:
+    """Take the keys' transaction locks in one round trip, always in the order given, so two requests
+    never wait for each other in a cycle; a blank key (a large mail provider's domain) takes none."""
+    keys = [key for key in request_keys if key]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(hashtext(%s))"] * len(keys)), keys)
 
 
 def may_email_code(mailbox_key: str) -> bool:
     """Whether another code email may go to this mailbox today; past the cap nothing is sent (the
     page says the same), so a stranger cannot fill someone's inbox. Records the email."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [mailbox_key])
+    _lock(mailbox_key)
     now = timezone.now()
     sent = SubmissionAttempt.objects.filter(key=mailbox_key, created_at__gte=now - timedelta(days=1)).count()
     if sent >= settings.BOOKING["RATE_PER_EMAIL_PER_DAY"]:

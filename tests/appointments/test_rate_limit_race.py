@@ -36,7 +36,9 @@ def at_once(calls):
 def test_a_burst_from_one_address_gets_no_more_than_the_hourly_limit(settings):
     settings.BOOKING = {**settings.BOOKING, "RATE_PER_ADDRESS_PER_HOUR": 3}
     calls = [
-        lambda index=index: protection.refusal(protection.keys("203.0.113.50", f"p{index}@gmail.com"))
+        lambda index=index: (
+            protection.judge(protection.keys("203.0.113.50", f"p{index}@gmail.com"), emailing=True).refusal
+        )
         for index in range(BURST)
     ]
 
