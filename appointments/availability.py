@@ -154,8 +154,11 @@ def _starts(day, block, duration, policy, zone):
             yield start
 
 
-def find_slots(visit_type, first_day: date, days: int, provider=None, policy=None, ignore=None):
-    """Load the schedule for the window in three queries, whatever its size, and compute the free slots."""
+def find_slots(visit_type, first_day: date, days: int, provider=None, policy=None, ignore=None, blocks=None):
+    """Load the schedule for the window in three queries, whatever its size, and compute the free slots.
+
+    `blocks`: the working hours the window needs, when the caller loaded them already (two queries then).
+    """
     from appointments.models import WorkingHours
 
     policy = policy or Policy.for_patients()
@@ -163,11 +166,12 @@ def find_slots(visit_type, first_day: date, days: int, provider=None, policy=Non
     window_start = datetime.combine(first_day, time.min, tzinfo=zone)
     window_end = datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone)
 
-    hours = WorkingHours.objects.filter(provider__active=True, provider__visit_types=visit_type)
-    if provider is not None:
-        hours = hours.filter(provider=provider)
-    columns = ["provider_id", "provider__name", "location_id", "weekday", "starts_at", "ends_at"]
-    blocks = [Block(*values) for values in hours.values_list(*columns)]
+    if blocks is None:
+        hours = WorkingHours.objects.filter(provider__active=True, provider__visit_types=visit_type)
+        if provider is not None:
+            hours = hours.filter(provider=provider)
+        columns = ["provider_id", "provider__name", "location_id", "weekday", "starts_at", "ends_at"]
+        blocks = [Block(*values) for values in hours.values_list(*columns)]
     if not blocks:
         return []
     provider_ids = {block.provider_id for block in blocks}
@@ -260,15 +264,16 @@ def schedule_version():
     return row[0] if row else None
 
 
-def is_free(visit_type, provider, start: datetime, policy=None, ignore=None) -> bool:
+def is_free(visit_type, provider, start: datetime, policy=None, ignore=None, blocks=None) -> bool:
     """Is `start` one of the provider's free slots for this visit type right now?
 
-    `ignore` leaves one appointment out, so an appointment can move to a time overlapping its own.
+    `ignore` leaves one appointment out, so an appointment can move to a time overlapping its own;
+    `blocks`, the provider's working hours that day when the caller has them already.
     """
     local_day = timezone.localtime(start, ZoneInfo(settings.TIME_ZONE)).date()
     return any(
         slot.start == start and slot.provider_id == provider.pk
-        for slot in find_slots(visit_type, local_day, 1, provider=provider, policy=policy, ignore=ignore)
+        for slot in find_slots(visit_type, local_day, 1, provider=provider, policy=policy, ignore=ignore, blocks=blocks)
     )
 
 

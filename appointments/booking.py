@@ -39,6 +39,8 @@ class SlotChoice:
     provider: object
     location: object
     start: object
+    # The provider's working hours that day for this visit type, when known: `is_free` need not load them again.
+    hours: tuple = field(default=(), compare=False)
 
     @property
     def end(self):
@@ -78,13 +80,17 @@ def choose_slot(visit_type, provider_id, start, policy: availability.Policy) -> 
     if start is None or timezone.is_naive(start) or abs(start - timezone.now()) > CHOICE_WINDOW:
         return None
     wall = timezone.localtime(start)
-    hours = (
-        WorkingHours.objects.select_related("provider", "location")
-        .filter(provider_id=provider_id, provider__active=True, provider__visit_types=visit_type,
-                weekday=wall.weekday(), starts_at__lte=wall.time(), ends_at__gt=wall.time())
-        .first()
+    day = list(
+        WorkingHours.objects.select_related("provider", "location").filter(
+            provider_id=provider_id, provider__active=True, provider__visit_types=visit_type, weekday=wall.weekday()
+        )
     )
-    return SlotChoice(visit_type, hours.provider, hours.location, start) if hours else None
+    hours = next((block for block in day if block.starts_at <= wall.time() < block.ends_at), None)
+    if hours is None:
+        return None
+    blocks = tuple(availability.Block(block.provider_id, block.provider.name, block.location_id, block.weekday,
+                                      block.starts_at, block.ends_at) for block in day)  # fmt: skip
+    return SlotChoice(visit_type, hours.provider, hours.location, start, hours=blocks)
 
 
 def choose_slot_by_key(visit_type, key, policy: availability.Policy) -> SlotChoice | None:
@@ -117,27 +123,27 @@ def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_
     # Read before the limits' locks, which hold back a burst from one network or mail domain until it
     # commits, and acted on only after the limits; the exclusion constraint and the unique token still decide.
     free = _free_or_released(slot, policy)
-    existing = _sent_before(token_hash)
+    sent_before = Appointment.objects.filter(submission_token_hash=token_hash).exists()
     try:
         with transaction.atomic():
-            verdict = protection.judge(request_keys, emailing=free and not existing)
+            verdict = protection.judge(request_keys, emailing=free and not sent_before)
             if verdict.refusal:
                 return Outcome(error=verdict.refusal)
             details = _held_details(answers, token_hash, source_article)
-            outcome = None if existing or not free else _store_hold(slot, details, policy)
+            outcome = None if sent_before or not free else _store_hold(slot, details, policy)
             if outcome is None or outcome.taken:  # sent before (perhaps this very form, twice at once), or taken
-                existing = existing or _sent_before(token_hash)
+                existing = _request_sent_with(token_hash)
                 return _replayed(existing, browser) if existing else outcome or _taken(None, slot, policy)
             _first_code(outcome.appointment, request_keys, browser, emailed=verdict.emails_code)
             return outcome
     except IntegrityError:
-        existing = _sent_before(token_hash)
+        existing = _request_sent_with(token_hash)
         if existing is None:
             raise
         return _replayed(existing, browser)
 
 
-def _sent_before(token_hash: str) -> Appointment | None:
+def _request_sent_with(token_hash: str) -> Appointment | None:
     return Appointment.objects.filter(submission_token_hash=token_hash).first()
 
 
@@ -297,7 +303,9 @@ def _hold(slot: SlotChoice, details: dict, policy) -> Outcome:
 def _free_or_released(slot: SlotChoice, policy) -> bool:
     """Whether the slot is free, once holds whose code was never entered are released: lazily, so an
     abandoned hold does not keep a time the worker has not freed yet."""
-    is_free = functools.partial(availability.is_free, slot.visit_type, slot.provider, slot.start, policy=policy)
+    is_free = functools.partial(
+        availability.is_free, slot.visit_type, slot.provider, slot.start, policy=policy, blocks=slot.hours or None
+    )
     return is_free() or (release_expired_holds() > 0 and is_free())
 
 
