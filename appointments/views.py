@@ -285,7 +285,7 @@ def request_details(request):
         context["form"] = AppointmentRequestForm(
             initial={"submission_token": uuid.uuid4()}, visit_type=slot.visit_type
         )
-        if not availability.is_free(slot.visit_type, slot.provider, slot.start, blocks=slot.hours or None):
+        if not availability.is_free(slot.visit_type, slot.provider, slot.start):
             context.update(taken=True, alternatives=booking.nearest_alternatives(slot))
         return _remember_browser(render(request, "appointments/request_details.html", context), browser)
     return _remember_browser(_submit(request, slot, context, browser), browser)
