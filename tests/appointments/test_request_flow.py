@@ -92,6 +92,22 @@ def test_resubmitting_the_same_form_creates_one_appointment(client, open_slot, s
     assert Appointment.objects.count() == 1
 
 
+def test_a_request_costs_fifteen_statements_however_booked_the_clinic_is(
+    client, open_slot, slot_post, make_appointment, booking_day, django_assert_max_num_queries
+):
+    for day in range(5):
+        for hour in (11, 14, 15, 16):
+            make_appointment(day=booking_day + timedelta(days=day), hour=hour, email=f"p{day}{hour}@example.com")
+    # 15: the visit type and the specialist's hours that day (2); the bookings and closures around the time (2);
+    # whether the form was sent before (1); the request's transaction (2: a savepoint and its release here, BEGIN
+    # and COMMIT in production); the limits' locks, then every count and record in one statement (2); the hold in
+    # its savepoint (3); the email code, its message and the message's task (3).
+    with django_assert_max_num_queries(15):
+        response = client.post(DETAILS, slot_post(open_slot), REMOTE_ADDR="192.0.2.44")
+    assert response["Location"] == CHECK_EMAIL
+    assert Appointment.objects.get(starts_at=open_slot["start"]).status == Appointment.Status.HELD
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
