@@ -10,10 +10,6 @@ from articles.sitemaps import ArticleSitemap, PageSitemap
 from truffles import views
 from truffles.pagecache import public_page
 
-admin.site.site_header = "Truffles Vein Specialists — staff"
-admin.site.site_title = "Truffles staff"
-admin.site.index_title = "Clinic administration"
-
 urlpatterns = [
     path("", public_page(views.home), name="home"),
     path("healthz", views.healthz, name="healthz"),
