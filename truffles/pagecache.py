@@ -6,8 +6,8 @@ the version of the content in the database (one query) and a cache keyed by that
 - otherwise the stored page is sent: from this process's memory, else from the shared cache
   (`CACHES["pages"]`: Redis with REDIS_URL, PostgreSQL's database cache without), else it is
   rendered and stored in both.
-Staff changes bump the version in their own transaction (database triggers, articles migration
-0007), and an article scheduled for later changes the key when its time comes, so nothing is served
+Staff changes bump the version in their own transaction (the articles_content_changed
+triggers), and an article scheduled for later changes the key when its time comes, so nothing is served
 stale. Because the key holds the version, a copy kept in memory can never be out of date either.
 
 The middleware sits outside the session, auth and staff middleware: a hit skips them all. The CSP
