@@ -30,7 +30,7 @@ from appointments.models import (
 from appointments.paginators import AppointmentPaginator
 from audit.models import AuditEntry
 from audit.trail import record_access, record_listing
-from truffles.numbers import OverlongNumber, TooLong, whole_number
+from core.numbers import OverlongNumber, TooLong, whole_number
 
 
 @admin.register(Location)

@@ -19,7 +19,7 @@ from appointments import booking
 from appointments.calendar_grid import load_calendar
 from appointments.models import Appointment, VisitType
 from audit.trail import record_listing
-from truffles.numbers import whole_number_or_none
+from core.numbers import whole_number_or_none
 
 SPANS = ("day", "week")
 # Check-in from today's grid: step -> (the permission it needs, the booking step that records it).

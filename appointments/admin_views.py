@@ -31,7 +31,7 @@ from appointments.staff_forms import (
     within_window,
 )
 from audit.trail import record_access, record_listing, record_report
-from truffles.numbers import OverlongNumber, TooLong, whole_number
+from core.numbers import OverlongNumber, TooLong, whole_number
 
 
 def _to_change_page(appointment):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from appointments import calendar
 from appointments.models import Appointment, Message
-from truffles import dates
+from core import dates
 
 Kind = Message.Kind
 CALLED_OFF = {Kind.DECLINED, Kind.CANCELLED, Kind.PATIENT_CANCELLED}

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 from audit.models import AuditEntry
-from truffles.client import client_address
+from core.client import client_address
 
 CONTEXT_KEYS = ("truffles.user_id", "truffles.username", "truffles.address")
 

@@ -44,32 +44,33 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "phonenumber_field",
     "bootstrap",
-    # Ours (README "Layout" gives the order they depend on each other).
-    "truffles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks_db",
+    # Ours, each importing only those above it (README "Layout"; tests/test_layers.py holds it).
+    "core",
     "audit",
     "articles",
     "appointments",
     "waitlist",
-    "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
     "staff",
-    "django_tasks_db",
+    "truffles",
 ]
 
 MIDDLEWARE = [
-    # Outermost: times and counts every request and writes its one log line (truffles/middleware.py).
-    "truffles.middleware.RequestRecordMiddleware",
+    # Outermost: times and counts every request and writes its one log line (core/middleware.py).
+    "core.middleware.RequestRecordMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The Content Security Policy below, with a nonce for our few scripts.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Permissions-Policy on every response, no-store on pages that show or carry patient data.
-    "truffles.middleware.PrivacyHeadersMiddleware",
+    "core.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Stored public pages are kept gzipped too: compress before the page cache stores them.
-    "truffles.compression.PublicPageGZipMiddleware",
-    # Before sessions and auth: a stored public page skips them (truffles/pagecache.py).
-    "truffles.pagecache.PublicPageCacheMiddleware",
+    "core.compression.PublicPageGZipMiddleware",
+    # Before sessions and auth: a stored public page skips them (core/pagecache.py).
+    "core.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,10 +103,10 @@ TEMPLATES = [
                 "django.template.context_processors.csp",  # the nonce for our script tags
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "truffles.context_processors.clinic",
+                "core.context_processors.clinic",
             ],
-            # US dates ("Monday, December 7") in every template without {% load %}: truffles/dates.py.
-            "builtins": ["truffles.templatetags.us_dates"],
+            # US dates ("Monday, December 7") in every template without {% load %}: core/dates.py.
+            "builtins": ["core.templatetags.us_dates"],
         },
     },
 ]
@@ -119,7 +120,7 @@ if env.str("DATABASE_URL", default=""):
     _app_database = env.db("DATABASE_URL")
     _owner_database = env.db("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
 else:
-    from truffles.database import embedded_database_urls
+    from core.database import embedded_database_urls
 
     _app_database, _owner_database = map(env.db_url_config, embedded_database_urls())
 # The role that audit/database_roles.py grants the site's privileges to after each migrate.
@@ -129,7 +130,7 @@ DATABASES = {"default": _owner_database if _as_owner and _owner_database else _a
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Bounds on the database (truffles/database.py): connecting, and each statement. The server cancels a
+# Bounds on the database (core/database.py): connecting, and each statement. The server cancels a
 # statement after DJANGO_DB_STATEMENT_TIMEOUT seconds; a server that answers nothing at all (frozen,
 # network gone) is given up by the client a few seconds later, so a request never hangs on it.
 # Migrations (as the owner) may build indexes on big tables: no statement bound for them.
@@ -161,7 +162,7 @@ AXES_FAILURE_LIMIT = env.int("TRUFFLES_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("TRUFFLES_LOGIN_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "truffles.client.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.client.client_address"
 AXES_LOCKOUT_CALLABLE = "staff.views.locked_out"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
 # Second factor (TOTP) for the admin; on unless DEBUG, so production always asks for it.
@@ -177,8 +178,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TRUFFLES_TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
-# Our date and time formats (truffles/formats/en/formats.py): "Mon Dec 7, 2026, 9:30 AM".
-FORMAT_MODULE_PATH = ["truffles.formats"]
+# Our date and time formats (core/formats/en/formats.py): "Mon Dec 7, 2026, 9:30 AM".
+FORMAT_MODULE_PATH = ["core.formats"]
 PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
 
 # --- Static files, uploads, caches ------------------------------------------------------------------
@@ -200,24 +201,24 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Whole public pages for visitors without a session, keyed by the content version (truffles/pagecache.py):
+# Whole public pages for visitors without a session, keyed by the content version (core/pagecache.py):
 # shared by every app server through Redis when REDIS_URL is set, else PostgreSQL's database cache, with
 # the most used pages also kept in each process's memory. The shared cache is written by the site's role
 # (or whoever reaches Redis): its values are signed, and an entry without the signature is a miss, never
-# unpickled nor served (truffles/cache.py).
+# unpickled nor served (core/cache.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "OPTIONS": {"serializer": "truffles.cache.SignedPickleSerializer"},
+        "OPTIONS": {"serializer": "core.cache.SignedPickleSerializer"},
         "TIMEOUT": 24 * 3600,
         "KEY_PREFIX": "truffles",
     }
     if REDIS_URL
     else {
-        "BACKEND": "truffles.cache.SignedDatabaseCache",
+        "BACKEND": "core.cache.SignedDatabaseCache",
         "LOCATION": "truffles_page_cache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
         "TIMEOUT": 24 * 3600,
@@ -226,7 +227,7 @@ CACHES = {
 }
 TRUFFLES_PAGE_CACHE = env.bool("TRUFFLES_PAGE_CACHE", default=True)
 TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES = env.int("TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES", default=200)
-# Each process learns new versions from PostgreSQL's NOTIFY (truffles/versions.py) instead of asking per request.
+# Each process learns new versions from PostgreSQL's NOTIFY (core/versions.py) instead of asking per request.
 TRUFFLES_VERSION_LISTENER = env.bool("TRUFFLES_VERSION_LISTENER", default=True)
 # The deployed release (e.g. the commit): part of article pages' ETag, so a deploy refreshes what browsers kept.
 TRUFFLES_RELEASE = env.str("TRUFFLES_RELEASE", default="")
@@ -283,7 +284,7 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Proxies in front that append to X-Forwarded-For; the client is the hop just before them (truffles/client.py).
+# Proxies in front that append to X-Forwarded-For; the client is the hop just before them (core/client.py).
 TRUFFLES_TRUSTED_PROXIES = env.int(
     "DJANGO_TRUSTED_PROXY_COUNT", default=1 if env.bool("DJANGO_BEHIND_PROXY", default=False) else 0
 )
@@ -319,7 +320,7 @@ NO_STORE_PATHS = ("/appointments/", "/admin/")
 # --- Logging and monitoring -------------------------------------------------------------------------
 
 # To stderr; never request bodies (they carry health information). One JSON object per line in
-# production (truffles/logformat.py), plain text in development; TRUFFLES_LOG_FORMAT overrides.
+# production (core/logformat.py), plain text in development; TRUFFLES_LOG_FORMAT overrides.
 LOG_FORMAT = env.str("TRUFFLES_LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured("TRUFFLES_LOG_FORMAT must be 'json' or 'plain'.")
@@ -327,14 +328,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Every handler passes records through the patient-data filter, whatever its formatter
-    # (truffles/log_redaction.py): no token, query string, email, phone or date of birth in a line.
+    # (core/log_redaction.py): no token, query string, email, phone or date of birth in a line.
     "filters": {
-        "request_id": {"()": "truffles.logformat.RequestIdFilter"},
-        "no_patient_data": {"()": "truffles.log_redaction.PatientDataFilter"},
+        "request_id": {"()": "core.logformat.RequestIdFilter"},
+        "no_patient_data": {"()": "core.log_redaction.PatientDataFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "truffles.logformat.JSONLineFormatter"},
+        "json": {"()": "core.logformat.JSONLineFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,

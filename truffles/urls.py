@@ -7,8 +7,8 @@ from django.urls import include, path
 from appointments import views as appointment_views
 from appointments import webhooks
 from articles.sitemaps import ArticleSitemap, PageSitemap
+from core.pagecache import public_page
 from truffles import views
-from truffles.pagecache import public_page
 
 urlpatterns = [
     path("", public_page(views.home), name="home"),

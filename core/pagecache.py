@@ -27,8 +27,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from truffles import versions
-from truffles.models import Version
+from core import versions
+from core.models import Version
 
 # Stands for the CSP nonce in a stored page; each response gets its own in its place.
 NONCE_PLACEHOLDER = b"truffles-csp-nonce-placeholder"
@@ -61,7 +61,7 @@ def public_page(view, *, key=None, shared=True):
 
 def current_versions() -> dict:
     """name -> (number, changed_at, scheduled) of every version (a few rows), from memory
-    (truffles/versions.py) or one query."""
+    (core/versions.py) or one query."""
     rows = versions.known_all()
     return _version_rows() if rows is None else rows
 
