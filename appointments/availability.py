@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from core.days import local_days
 from core.pagecache import LocalCache
 
 # Windows of free times this process computed, by schedule version (see `cached_slots`).
@@ -160,8 +161,7 @@ def find_slots(visit_type, first_day: date, days: int, provider=None, policy=Non
 
     policy = policy or Policy.for_patients()
     zone = ZoneInfo(settings.TIME_ZONE)
-    window_start = datetime.combine(first_day, time.min, tzinfo=zone)
-    window_end = datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone)
+    window_start, window_end = local_days(first_day, days)
 
     hours = WorkingHours.objects.filter(provider__active=True, provider__visit_types=visit_type)
     if provider is not None:
@@ -206,12 +206,8 @@ def cached_slots(visit_type, first_day: date, days: int, provider=None, policy=N
     key = (version, visit_type.pk, first_day, days, provider.pk if provider else None, policy.step, policy.online_only)
     computed = _computed.get(key)
     if computed is None:
-        zone = ZoneInfo(settings.TIME_ZONE)
-        whole_window = replace(
-            policy,
-            earliest=datetime.combine(first_day, time.min, tzinfo=zone),
-            latest=datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone),
-        )
+        earliest, latest = local_days(first_day, days)
+        whole_window = replace(policy, earliest=earliest, latest=latest)
         slots = find_slots(visit_type, first_day, days, provider=provider, policy=whole_window)
         computed = (slots, [slot.start for slot in slots])
         _computed.set(key, computed)
@@ -307,19 +303,18 @@ def closed_days(visit_type, first_day: date, days: int, provider=None) -> dict[d
     """Days nobody offers this visit type, with the reason a patient reads: a holiday's name, or none."""
     from appointments.models import Closure, WorkingHours
 
-    zone = ZoneInfo(settings.TIME_ZONE)
     hours = WorkingHours.objects.filter(provider__active=True, provider__visit_types=visit_type)
     if provider is not None:
         hours = hours.filter(provider=provider)
     open_weekdays = set(hours.values_list("weekday", flat=True))
     window = [first_day + timedelta(days=offset) for offset in range(days)]
     closed = {day: "" for day in window if day.weekday() not in open_weekdays}
-    start, end = (datetime.combine(day, time.min, tzinfo=zone) for day in (window[0], window[-1] + timedelta(days=1)))
+    start, end = local_days(first_day, days)
     for starts_at, ends_at, reason in (
         Closure.objects.overlapping(start, end).filter(provider=None).values_list("starts_at", "ends_at", "reason")
     ):
         for day in window:
-            day_start = datetime.combine(day, time.min, tzinfo=zone)
-            if starts_at <= day_start and ends_at >= day_start + timedelta(days=1):
+            day_start, day_end = local_days(day)
+            if starts_at <= day_start and ends_at >= day_end:
                 closed[day] = reason
     return closed

@@ -1,7 +1,7 @@
 import base64
 import hashlib
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import smart_split, unescape_string_literal
 from phonenumber_field.modelfields import PhoneNumberField
+
+from core.days import age_on, local_days, parse_typed_date
 
 # Letters and digits a patient will not confuse when reading a code over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -52,25 +54,6 @@ def short_code_for(submission_token_hash: str) -> str:
     """
     mac = salted_hmac("truffles.appointments.short-link", submission_token_hash, algorithm="sha256")
     return base64.b32encode(mac.digest()).decode()[:10].lower()
-
-
-def local_days(first: date, days: int = 1) -> tuple[datetime, datetime]:
-    """Where `days` local days from `first` start and end, in the clinic's zone (23 or 25 hours on DST days)."""
-    return (
-        timezone.make_aware(datetime.combine(first, time.min)),
-        timezone.make_aware(datetime.combine(first + timedelta(days=days), time.min)),
-    )
-
-
-def parse_typed_date(text: str) -> date | None:
-    """A date as staff type it: 02/14/1968 (US order) or 1968-02-14; None when it is not one."""
-    text = text.strip()
-    for pattern in ("%m/%d/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 class TsTzRange(Func):
@@ -176,6 +159,15 @@ class WorkingHours(models.Model):
 class ClosureQuerySet(models.QuerySet):
     def overlapping(self, start, end):
         return self.filter(starts_at__lt=end, ends_at__gt=start)
+
+    def close_clinic_on(self, day: date, reason: str) -> bool:
+        """Close the whole clinic for one local day (a holiday), once: keyed by the day, not its name, so
+        running a holiday command again, or two of them, adds nothing. True when the closure is new."""
+        starts_at, ends_at = local_days(day)
+        _, created = self.get_or_create(
+            provider=None, starts_at=starts_at, defaults={"ends_at": ends_at, "reason": reason}
+        )
+        return created
 
 
 class Closure(models.Model):
@@ -350,20 +342,27 @@ class AppointmentQuerySet(models.QuerySet):
         )
 
 
-class Appointment(models.Model):
-    class Status(models.TextChoices):
-        HELD = "held", "Awaiting email code"
-        REQUESTED = "requested", "Requested"
-        CONFIRMED = "confirmed", "Confirmed"
-        DECLINED = "declined", "Declined"
-        CANCELLED = "cancelled", "Cancelled"
-        COMPLETED = "completed", "Completed"
-        NO_SHOW = "no_show", "No-show"
-        EXPIRED = "expired", "Expired (no decision)"
+class AppointmentStatus(models.TextChoices):
+    HELD = "held", "Awaiting email code"
+    REQUESTED = "requested", "Requested"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+    EXPIRED = "expired", "Expired (no decision)"
 
-    ACTIVE_STATUSES = [Status.REQUESTED, Status.CONFIRMED]
-    # An online request waiting for its email code keeps its time, but is nobody's visit yet.
-    TIME_HOLDING_STATUSES = [Status.HELD, *ACTIVE_STATUSES]
+
+# Outside the class so the exclusion constraint in Appointment.Meta names the same list.
+ACTIVE_STATUSES = [AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED]
+# An online request waiting for its email code keeps its time, but is nobody's visit yet.
+TIME_HOLDING_STATUSES = [AppointmentStatus.HELD, *ACTIVE_STATUSES]
+
+
+class Appointment(models.Model):
+    Status = AppointmentStatus
+    ACTIVE_STATUSES = ACTIVE_STATUSES
+    TIME_HOLDING_STATUSES = TIME_HOLDING_STATUSES
     SEARCH_FIELDS = ["reference", "first_name", "last_name", "email", "phone"]
     TRIAGE_ORDER = ["triage_rank", F("upcoming_start").asc(nulls_last=True), "-starts_at", "-pk"]
     # What retention keeps: anonymous scheduling facts. Every other field is erased, new ones included.
@@ -531,7 +530,7 @@ class Appointment(models.Model):
                     (TsTzRange("starts_at", "busy_until", RangeBoundary()), RangeOperators.OVERLAPS),
                     ("provider", RangeOperators.EQUAL),
                 ],
-                condition=Q(status__in=["held", "requested", "confirmed"]),
+                condition=Q(status__in=TIME_HOLDING_STATUSES),
             ),
         ]
 
@@ -665,8 +664,7 @@ class Appointment(models.Model):
         return self.is_active and self.starts_at > timezone.now()
 
     def age_on(self, day: date) -> int:
-        dob = self.date_of_birth
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return age_on(self.date_of_birth, day)
 
     @property
     def rls_core_features(self) -> int:
