@@ -1,6 +1,7 @@
 """The questions the clinic asks of its appointments, as one QuerySet (`Appointment.objects`)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -20,11 +21,11 @@ class AppointmentQuerySet(models.QuerySet):
         kept = timedelta(days=settings.TRUFFLES_MANAGE_LINK_DAYS_AFTER_VISIT)
         return self.filter(manage_token_hash=manage_token_digest(token), ends_at__gte=timezone.now() - kept)
 
-    def active(self):
+    def active(self) -> Self:
         """The patients' visits that hold their time: requested or confirmed."""
         return self.filter(status__in=ACTIVE_STATUSES)
 
-    def holding_time(self):
+    def holding_time(self) -> Self:
         """Everything that keeps a provider's time: visits, and online requests waiting for their email code."""
         return self.filter(status__in=TIME_HOLDING_STATUSES)
 
@@ -106,7 +107,7 @@ class AppointmentQuerySet(models.QuerySet):
             words |= Q(phone__contains=digits)
         return self.filter(words)
 
-    def overlapping(self, start, end):
+    def overlapping(self, start: datetime, end: datetime) -> Self:
         return self.filter(starts_at__lt=end, busy_until__gt=start)
 
     def erase_patient_details(self, reason: str = "retention") -> int:

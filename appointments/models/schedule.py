@@ -1,6 +1,7 @@
 """What can be booked: locations, visit types, specialists, their working hours and closures."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Self
 
 from django.db import models
 from django.db.models import Func, Q
@@ -110,7 +111,7 @@ class WorkingHours(models.Model):
 
 
 class ClosureQuerySet(models.QuerySet):
-    def overlapping(self, start, end):
+    def overlapping(self, start: datetime, end: datetime) -> Self:
         return self.filter(starts_at__lt=end, ends_at__gt=start)
 
     def close_clinic_on(self, day: date, reason: str) -> bool:
