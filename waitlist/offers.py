@@ -151,7 +151,7 @@ def _make_offers(opening: Opening, now: datetime, waiting: list[Offer]) -> tuple
             continue
         offer = Offer.objects.create(opening=opening, entry=entry, starts_at=start, created_at=now,
                                      expires_at=min(now + hold, start))  # fmt: skip
-        offer.message = notifications.offer_time(offer)
+        offer.message = notifications.offer_time(offer.entry.appointment, offer.pk)
         offer.save(update_fields=["message"])
         _note_offered(held, spans, start, _busy_until(entry, start))
         made.append(offer)
