@@ -1,9 +1,10 @@
-"""Days in the clinic's time zone, written once: where a day starts, a range of days, a patient's age.
+"""Days in the clinic's time zone, written once: where a day starts, a range of days, months ahead, ages.
 
 A local day is 23 or 25 hours long on the days the clocks change, so its bounds come from the zone,
 never from adding 24 hours; every query "on these days" and every "at 8 am" goes through here.
 """
 
+import calendar
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -17,6 +18,13 @@ def at_clinic_time(day: date, clock: time = time.min) -> datetime:
 def local_days(first: date, days: int = 1) -> tuple[datetime, datetime]:
     """Where `days` clinic days from `first` start and end."""
     return at_clinic_time(first), at_clinic_time(first + timedelta(days=days))
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter): when a review falls due."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def age_on(born: date, day: date) -> int:
