@@ -41,7 +41,7 @@ class SlotChoice:
     location: object
     start: object
     # The provider's working hours that day for this visit type, when known: `is_free` need not load them again.
-    hours: tuple = field(default=(), compare=False)
+    hours: tuple[availability.Block, ...] = field(default=(), compare=False)
 
     @property
     def end(self):
@@ -133,8 +133,9 @@ def request_online(slot: SlotChoice, answers: dict, *, address: str, submission_
             details = _held_details(answers, token_hash, source_article)
             outcome = None if sent_before or not free else _store_hold(slot, details, policy)
             if outcome is None or outcome.taken:  # sent before (perhaps this very form, twice at once), or taken
-                existing = _request_sent_with(token_hash)
-                return _replayed(existing, browser) if existing else outcome or _taken(None, slot, policy)
+                if existing := _request_sent_with(token_hash):
+                    return _replayed(existing, browser)
+                return outcome or _taken(None, slot, policy)
             _first_code(outcome.appointment, request_keys, browser, emailed=verdict.emails_code)
             return outcome
     except IntegrityError:
