@@ -67,12 +67,17 @@ def current_versions() -> dict:
 
 
 def content_state(now, rows=None):
-    """(version, last change); None before the first version.
+    """(version, last change) of the content; None before the first version."""
+    return version_state(Version.CONTENT, now, rows)
+
+
+def version_state(name, now, rows=None):
+    """(version, last change) of the named version; None before its first.
 
     A scheduled publication that has come counts as a change: it is in the version, and its time
     is the last change.
     """
-    row = (current_versions() if rows is None else rows).get(Version.CONTENT)
+    row = (current_versions() if rows is None else rows).get(name)
     if not row:
         return None
     number, changed_at, scheduled = row
@@ -118,6 +123,10 @@ class LocalCache:
             if entry is not None:
                 self.entries.move_to_end(key)
             return entry
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
 
     def set(self, key, entry):
         if self.max_entries <= 0:

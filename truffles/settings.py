@@ -170,6 +170,8 @@ TRUFFLES_RELEASE = env.str("TRUFFLES_RELEASE", default="")
 REDIS_URL = env.str("REDIS_URL", default="")
 TRUFFLES_PAGE_CACHE = env.bool("TRUFFLES_PAGE_CACHE", default=True)
 TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES = env.int("TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES", default=200)
+# Parts of article pages the same for every reader, kept in each process per content version (articles/pages.py).
+TRUFFLES_PAGE_PARTS_ENTRIES = env.int("TRUFFLES_PAGE_PARTS_ENTRIES", default=500)
 # Each process learns new versions from PostgreSQL's NOTIFY (truffles/versions.py) instead of asking per request.
 TRUFFLES_VERSION_LISTENER = env.bool("TRUFFLES_VERSION_LISTENER", default=True)
 # The shared cache is written by the site's role (or whoever reaches Redis): its values are signed, and an
