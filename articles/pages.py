@@ -45,8 +45,10 @@ def kept[Part](key: tuple, build: Callable[[], Part], versions: dict, *, version
 class ArticleParts:
     """One article's page as every reader sees it; the page's frame, nonce and call to action come per request."""
 
-    # The article, its topics, risk factors and references prefetched: the page's head reads it.
+    # The article, its topics, risk factors and references prefetched: the page's title reads it.
     article: Article
+    # Canonical address and Open Graph tags.
+    head: SafeString
     # schema.org JSON-LD, escaped to sit inside a <script> element.
     json_ld: SafeString
     # Heading, review line, table of contents, body and the risk factors covered.
@@ -63,9 +65,10 @@ def article_parts(article: Article, *, absolute: Callable[[str], str]) -> Articl
     related = Article.objects.related_to(
         article, topic_ids=[topic.pk for topic in topics], risk_factor_ids=[factor.pk for factor in risk_factors]
     )
+    page_url = absolute(article.get_absolute_url())
     data = article_json_ld(
         article,
-        page_url=absolute(article.get_absolute_url()),
+        page_url=page_url,
         home_url=absolute(reverse("home")),
         list_url=absolute(reverse("articles:list")),
         clinic=settings.CLINIC,
@@ -73,9 +76,16 @@ def article_parts(article: Article, *, absolute: Callable[[str], str]) -> Articl
         references=article.references.all(),
         topics=topics,
     )
-    context = {"article": article, "clinic": settings.CLINIC, "related_articles": list(related)}
+    context = {
+        "article": article,
+        "clinic": settings.CLINIC,
+        "canonical_url": page_url,
+        "hero_image_url": absolute(article.hero_image.url) if article.hero_image else "",
+        "related_articles": list(related),
+    }
     return ArticleParts(
         article=article,
+        head=render_to_string("articles/includes/article_head.html", context),
         json_ld=mark_safe(to_script_json(data)),  # noqa: S308 - to_script_json escapes <, > and &
         text=render_to_string("articles/includes/article_text.html", context),
         sources=render_to_string("articles/includes/article_sources.html", context),

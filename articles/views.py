@@ -94,12 +94,3 @@ class ArticleDetailView(DetailView):
 
     def build_parts(self) -> ArticleParts:
         return article_parts(self.get_object(), absolute=self.request.build_absolute_uri)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        article, build = self.object, self.request.build_absolute_uri
-        context.update(
-            canonical_url=build(article.get_absolute_url()),
-            hero_image_url=build(article.hero_image.url) if article.hero_image else "",
-        )
-        return context
