@@ -92,7 +92,7 @@ test: setup chromium load-tools backup-tools
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # Production settings on loopback: plain HTTP, so the HTTPS-only switches are turned off here only.
-# granian's processes add up their metrics in var/prometheus/ (truffles/metrics.py), emptied at each start.
+# granian's processes add up their metrics in var/prometheus/ (core/metrics.py), emptied at each start.
 serve: setup
 	@mkdir -p var; [ -s var/secret_key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
 	@rm -rf var/prometheus; mkdir -p var/prometheus

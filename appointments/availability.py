@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from truffles.pagecache import LocalCache
+from core.pagecache import LocalCache
 
 # Windows of free times this process computed, by schedule version (see `cached_slots`).
 _computed = LocalCache(512)
@@ -192,9 +192,9 @@ def cached_slots(visit_type, first_day: date, days: int, provider=None, policy=N
     """`find_slots` for pages that only show times, kept in memory under the schedule version.
 
     Every change find_slots would see (a booking, move, cancellation or status change, hours,
-    closures, providers, visit types) bumps the version in its own transaction (appointments
-    migration 0003), so a kept answer is never older than the last commit. The notice and horizon
-    window moves with the clock, so it is applied on each call. A kept answer only shows times:
+    closures, providers, visit types) bumps the version in its own transaction (the
+    appointments_schedule_changed triggers), so a kept answer is never older than the last commit. The
+    notice and horizon window moves with the clock, so it is applied on each call. A kept answer only shows times:
     booking checks again and the database's exclusion constraint decides.
     """
     policy = policy or Policy.for_patients()

@@ -17,7 +17,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from appointments import availability, notifications, protection
 from appointments.models import Appointment, EmailCheck, Message, WorkingHours, submission_token_digest
 from appointments.signals import time_freed
-from truffles import metrics
+from core import metrics
 
 Status = Appointment.Status
 NO_DOUBLE_BOOKING = "appointment_no_double_booking"

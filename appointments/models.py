@@ -90,7 +90,7 @@ class Location(models.Model):
 
 class VisitTypeQuerySet(models.QuerySet):
     def with_schedule_version(self):
-        """Each visit type with the current schedule version (appointments migration 0003), in the same query."""
+        """Each visit type with the current schedule version (bumped by database triggers), in the same query."""
         return self.annotate(
             schedule_version=RawSQL("SELECT number FROM truffles_version WHERE name = 'schedule'", ())
         )

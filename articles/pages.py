@@ -1,6 +1,6 @@
 """What every reader of an article page or of the article list sees, rendered once per content version.
 
-The page cache (truffles/pagecache.py) sends whole pages to visitors without a session, one per
+The page cache (core/pagecache.py) sends whole pages to visitors without a session, one per
 address. Everyone else gets the page rendered: a visitor with a session, a link with a tracking
 query string, the first visitor after an edit, a process run with TRUFFLES_PAGE_CACHE=false. The
 parts of those pages that do not depend on the request (an article's text, sources, structured data
@@ -21,15 +21,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Topic
 from articles.structured_data import article_json_ld, to_script_json
-from truffles.models import Version
-from truffles.pagecache import LocalCache, version_state
+from core.models import Version
+from core.pagecache import LocalCache, version_state
 
 # Parts this process rendered, by version and what they are for (TRUFFLES_PAGE_PARTS_ENTRIES of them).
 kept_parts = LocalCache(settings.TRUFFLES_PAGE_PARTS_ENTRIES)
 
 
 def kept[Part](key: tuple, build: Callable[[], Part], versions: dict, *, version: str = Version.CONTENT) -> Part:
-    """`build()`'s part for `key`, built once per `version` (from `versions`, truffles.pagecache.current_versions)."""
+    """`build()`'s part for `key`, built once per `version` (from `versions`, core.pagecache.current_versions)."""
     state = version_state(version, timezone.now(), versions)
     if state is None:
         return build()  # no version to key it by: nothing kept

@@ -10,8 +10,8 @@ from django.views.generic import DetailView, ListView
 from articles.models import Article, Topic
 from articles.pages import ArticleParts, Listing, article_parts, call_to_action, kept
 from articles.search import reader_terms, search
-from truffles.models import Version
-from truffles.pagecache import current_versions
+from core.models import Version
+from core.pagecache import current_versions
 
 
 class ArticleListView(ListView):
@@ -89,7 +89,7 @@ class ArticleDetailView(DetailView):
         if request.user.is_authenticated:
             # Staff see previews and admin messages: always a fresh page, never stored.
             patch_cache_control(response, private=True, no_store=True)
-        # Visitors without a session get the page, its ETag and its 304s from truffles/pagecache.py.
+        # Visitors without a session get the page, its ETag and its 304s from core/pagecache.py.
         return response
 
     def build_parts(self) -> ArticleParts:
