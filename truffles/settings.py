@@ -191,11 +191,12 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Hashed names and compressed copies in production, so browsers keep static files for a year.
+    # Hashed names and compressed copies in production, so browsers keep static files for a year; each URL
+    # is worked out once per process (core/staticfiles.py).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "core.staticfiles.HashedStaticFilesStorage"
     },
 }
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
