@@ -49,6 +49,8 @@ class ArticleParts:
     article: Article
     # Canonical address and Open Graph tags.
     head: SafeString
+    # Home > Articles > this article.
+    breadcrumbs: SafeString
     # schema.org JSON-LD, escaped to sit inside a <script> element.
     json_ld: SafeString
     # Heading, review line, table of contents, body and the risk factors covered.
@@ -86,6 +88,7 @@ def article_parts(article: Article, *, absolute: Callable[[str], str]) -> Articl
     return ArticleParts(
         article=article,
         head=render_to_string("articles/includes/article_head.html", context),
+        breadcrumbs=render_to_string("articles/includes/breadcrumbs.html", context),
         json_ld=mark_safe(to_script_json(data)),  # noqa: S308 - to_script_json escapes <, > and &
         text=render_to_string("articles/includes/article_text.html", context),
         sources=render_to_string("articles/includes/article_sources.html", context),

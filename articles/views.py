@@ -1,7 +1,7 @@
 from functools import partial
 from urllib.parse import urlencode
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
@@ -20,7 +20,7 @@ class ArticleListView(ListView):
     context_object_name = "articles"
     paginate_by = 10
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args, **kwargs) -> TemplateResponse:
         self.query = reader_terms(request.GET.get("q", ""))
         if self.query:
             listing = self.build_listing()  # a search is built each time: readers' words are endless
@@ -72,7 +72,7 @@ class ArticleDetailView(DetailView):
         # Staff preview drafts and scheduled articles at their real address; the public sees live ones.
         return articles if self.request.user.is_staff else articles.published()
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args, **kwargs) -> TemplateResponse:
         versions = current_versions()
         if request.user.is_staff:
             parts = self.build_parts()  # previews and notes for staff: built afresh each time
