@@ -1,7 +1,7 @@
 """The front desk's workplace in the Django admin: appointments and the schedule's configuration.
 
 Configuration only; the pages that are not a model's list or form are AppointmentAdmin methods mixed in
-from admin_views.py and admin_calendar.py, routed in `AppointmentAdmin.get_urls`.
+from admin_views.py, admin_calendar.py and admin_insights.py, routed in `AppointmentAdmin.get_urls`.
 """
 
 from django.contrib import admin
@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from appointments import notifications
 from appointments.admin_calendar import CalendarPages
 from appointments.admin_filters import NeedsTriageFilter, StatusFilter, WhenFilter
+from appointments.admin_insights import InsightsPage
 from appointments.admin_views import STATUS_STEPS, AppointmentPages
 from appointments.exports import write_csv
 from appointments.models import (
@@ -87,7 +88,7 @@ def _status_action(step):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(CalendarPages, AppointmentPages, admin.ModelAdmin):
+class AppointmentAdmin(CalendarPages, AppointmentPages, InsightsPage, admin.ModelAdmin):
     view_on_site = False  # the patient's page opens only with the patient's link
     # Status and triage first: at 1280 px every column fits without scrolling sideways.
     list_display = ["when", "status_badge", "patient", "triage_flags", "visit_type", "provider", "received"]

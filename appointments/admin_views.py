@@ -1,8 +1,7 @@
 """The appointments admin's pages that are not a model's list or form: the schedule, book by phone, move,
-the reason page of the status actions and the manager's Insights. Each parses the request, calls
-`booking` (or `insights`), and renders. The calendar grid's pages are in admin_calendar.py."""
+and the reason page of the status actions. Each parses the request, calls `booking`, and renders.
+The calendar grid's pages are in admin_calendar.py, the manager's Insights in admin_insights.py."""
 
-import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -10,19 +9,18 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import availability, booking, insights
+from appointments import availability, booking
 from appointments.calendar_grid import load_calendar
 from appointments.forms import AppointmentRequestForm
 from appointments.models import Appointment
 from appointments.schedule import build_schedule
 from appointments.staff_forms import (
-    InsightsPeriodForm,
     PatientFindForm,
     PhoneBookingForm,
     SlotPickForm,
@@ -30,7 +28,7 @@ from appointments.staff_forms import (
     red_flag_questions,
     within_window,
 )
-from audit.trail import record_access, record_listing, record_report
+from audit.trail import record_access, record_listing
 from core.numbers import OverlongNumber, TooLong, whole_number
 
 
@@ -132,16 +130,6 @@ ERASE = StatusStep(
     reason_help="Appointments are never deleted: the time, visit type and specialist stay, with their "
     "audit trail; the name, contact details and intake are erased for good.",
 )
-
-
-def _csv_download(table: str, period) -> HttpResponse:
-    compute, row_type = insights.TABLES[table]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="insights-{table}-{period.first}-{period.last}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(row_type.CSV_HEADINGS)
-    writer.writerows(row.csv_values() for row in compute(period))
-    return response
 
 
 class AppointmentPages:
@@ -381,40 +369,3 @@ class AppointmentPages:
         return JsonResponse(
             {"awaiting_triage": Appointment.objects.awaiting_triage().count()}
         )  # never cached (admin_view)
-
-    def insights_view(self, request):
-        """The clinic manager's figures for a period: tables, the same figures as SVG charts, each table as CSV.
-
-        Aggregates only: no name, date of birth or contact detail is read, so no appointment is "viewed";
-        the trail records who opened which report for which period.
-        """
-        if not self.has_insights_permission(request):
-            raise PermissionDenied
-        default = insights.Period.last_four_weeks(timezone.localdate())
-        asked = "first" in request.GET or "last" in request.GET
-        form = InsightsPeriodForm(
-            request.GET if asked else None, initial={"first": default.first, "last": default.last}
-        )
-        period = insights.Period(**form.cleaned_data) if asked and form.is_valid() else default
-        table = request.GET.get("download", "")
-        record_report(
-            request,
-            "insights" + (f" ({table} CSV)" if table in insights.TABLES else ""),
-            {"first": period.first.isoformat(), "last": period.last.isoformat()},
-        )
-        if table in insights.TABLES:
-            return _csv_download(table, period)
-        outcomes, utilisation, funnel = insights.outcomes(period), insights.utilisation(period), insights.funnel(period)
-        return self._render(
-            request,
-            "insights.html",
-            "Insights",
-            form=form,
-            period=period,
-            outcomes=outcomes,
-            utilisation=utilisation,
-            funnel=funnel,
-            charts=insights.charts(outcomes, utilisation, funnel),
-            query=urlencode({"first": period.first.isoformat(), "last": period.last.isoformat()}),
-            is_nav_sidebar_enabled=False,  # thirteen columns need the full width of a 1280 px screen
-        )

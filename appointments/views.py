@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET
 
 from appointments import availability, booking, calendar
 from appointments.forms import AppointmentRequestForm, EmailCodeForm, SlotSearchForm
-from appointments.models import Appointment, EmailCheck, Provider, VisitType, manage_token_digest
+from appointments.models import Appointment, EmailCheck, Provider, VisitType
+from appointments.tokens import manage_token_digest
 from articles.models import Article
 from core.client import client_address
 from core.models import Version

@@ -109,26 +109,26 @@ def _fetch_version_rows():
         return {name: (number, changed_at, scheduled) for name, number, changed_at, scheduled in cursor}
 
 
-class LocalCache:
+class LocalCache[K, V]:
     """The most recently used answers of this process, by a key that holds the version they were built under."""
 
-    def __init__(self, max_entries):
+    def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self.entries = OrderedDict()
+        self.entries: OrderedDict[K, V] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key):
+    def get(self, key: K) -> V | None:
         with self.lock:
             entry = self.entries.get(key)
             if entry is not None:
                 self.entries.move_to_end(key)
             return entry
 
-    def clear(self):
+    def clear(self) -> None:
         with self.lock:
             self.entries.clear()
 
-    def set(self, key, entry):
+    def set(self, key: K, entry: V) -> None:
         if self.max_entries <= 0:
             return
         with self.lock:
