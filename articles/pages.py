@@ -10,8 +10,9 @@ shows at once. The call to action names a visit type, a schedule table: it is ke
 schedule version.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -25,10 +26,12 @@ from core.models import Version
 from core.pagecache import LocalCache, version_state
 
 # Parts this process rendered, by version and what they are for (TRUFFLES_PAGE_PARTS_ENTRIES of them).
-kept_parts = LocalCache(settings.TRUFFLES_PAGE_PARTS_ENTRIES)
+kept_parts: LocalCache[tuple[Hashable, ...], Any] = LocalCache(settings.TRUFFLES_PAGE_PARTS_ENTRIES)
 
 
-def kept[Part](key: tuple, build: Callable[[], Part], versions: dict, *, version: str = Version.CONTENT) -> Part:
+def kept[Part](
+    key: tuple[Hashable, ...], build: Callable[[], Part], versions: dict[str, Any], *, version: str = Version.CONTENT
+) -> Part:
     """`build()`'s part for `key`, built once per `version` (from `versions`, core.pagecache.current_versions)."""
     state = version_state(version, timezone.now(), versions)
     if state is None:

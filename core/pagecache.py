@@ -14,9 +14,11 @@ The middleware sits outside the session, auth and staff middleware: a hit skips 
 middleware stays outside it, so each response still gets its own nonce (swapped into the stored page).
 """
 
+import datetime
 import hashlib
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -71,7 +73,9 @@ def content_state(now, rows=None):
     return version_state(Version.CONTENT, now, rows)
 
 
-def version_state(name, now, rows=None):
+def version_state(
+    name: str, now: datetime.datetime, rows: dict[str, Any] | None = None
+) -> tuple[str, datetime.datetime] | None:
     """(version, last change) of the named version; None before its first.
 
     A scheduled publication that has come counts as a change: it is in the version, and its time

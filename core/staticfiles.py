@@ -1,5 +1,7 @@
 """Static files as production serves them: hashed names, compressed copies (whitenoise)."""
 
+from typing import Any
+
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
@@ -10,11 +12,11 @@ class HashedStaticFilesStorage(CompressedManifestStaticFilesStorage):
     working a hashed URL out costs about 30 microseconds, five of them on every page.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.urls = {}
+        self.urls: dict[str, str] = {}
 
-    def url(self, name, force=False):
+    def url(self, name: str, force: bool = False) -> str:
         if force:
             return super().url(name, force)
         if (url := self.urls.get(name)) is None:
