@@ -14,9 +14,11 @@ The middleware sits outside the session, auth and staff middleware: a hit skips 
 middleware stays outside it, so each response still gets its own nonce (swapped into the stored page).
 """
 
+import datetime
 import hashlib
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -67,12 +69,19 @@ def current_versions() -> dict:
 
 
 def content_state(now, rows=None):
-    """(version, last change); None before the first version.
+    """(version, last change) of the content; None before the first version."""
+    return version_state(Version.CONTENT, now, rows)
+
+
+def version_state(
+    name: str, now: datetime.datetime, rows: dict[str, Any] | None = None
+) -> tuple[str, datetime.datetime] | None:
+    """(version, last change) of the named version; None before its first.
 
     A scheduled publication that has come counts as a change: it is in the version, and its time
     is the last change.
     """
-    row = (current_versions() if rows is None else rows).get(Version.CONTENT)
+    row = (current_versions() if rows is None else rows).get(name)
     if not row:
         return None
     number, changed_at, scheduled = row
@@ -118,6 +127,10 @@ class LocalCache[K, V]:
             if entry is not None:
                 self.entries.move_to_end(key)
             return entry
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
 
     def set(self, key: K, entry: V) -> None:
         if self.max_entries <= 0:
