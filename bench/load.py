@@ -52,6 +52,8 @@ GOALS = {
     "article list, uncached": 0.25,
     "RLS article, cached": 0.8,
     "RLS article, uncached": 0.25,
+    "article list, first visitor after an edit": None,  # nothing kept: the render itself
+    "RLS article, first visitor after an edit": None,
     "RLS article, 304 revalidation": 0.6,
     "search ?q=iron": 0.2,
     "availability.json, 14 days": 0.5,
@@ -569,12 +571,30 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
             wrk(url, script=extra["script"], **wrk_options)
         results[name] = measure_row(name, url, options, wrk_options, extra, status, reference)
 
+    results.update(measure_first_visitors(servers, database_url, options, wrk_options, floor))
     if chosen("request POST (successful)", options.rows):
         results["request POST (successful)"] = measure_post(base, workdir, options, wrk_options)
     results["_checks"] = {"micro_cache_statuses": micro, "micro_cache_with_session": with_session,
                           "micro_cache_gzip": micro_gzip}  # fmt: skip
     for process in (nginx, app, uncached):
         servers.stop(process)
+    return results
+
+
+def measure_first_visitors(servers, database_url, options, wrk_options, floor):
+    """The article pages as the first visitor after an edit gets them: no stored page, no kept part
+    (articles/pages.py), so every request renders the whole page. Paired with the floor, no goal."""
+    names = [name for name in GOALS if name.endswith("first visitor after an edit") and chosen(name, options.rows)]
+    if not names:
+        return {}
+    env = app_env(database_url, TRUFFLES_PAGE_CACHE="false", TRUFFLES_PAGE_PARTS_ENTRIES="0")
+    process, port = start_app(servers, "granian", env, "granian-first-visitors")
+    paths = {"article list": "/articles/", "RLS article": RLS}
+    results = {}
+    for name in names:
+        url = f"http://127.0.0.1:{port}{paths[name.split(',')[0]]}"
+        results[name] = measure_row(name, url, options, wrk_options, {}, 200, floor)
+    servers.stop(process)
     return results
 
 

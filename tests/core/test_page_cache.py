@@ -161,3 +161,14 @@ def _wait_until(condition, seconds=5):
     while not condition():
         assert time.monotonic() < deadline, "not within the bound"
         time.sleep(0.02)
+
+
+def test_a_stored_article_page_follows_a_renamed_visit_type_at_once(client, clinic, make_article):
+    from appointments.models import VisitType
+
+    article = make_article(visit_type="rls-consultation")
+    assert "Request an RLS consultation" in client.get(article.get_absolute_url()).text  # stored now
+
+    VisitType.objects.filter(slug="rls-consultation").update(name="Restless legs consultation")
+
+    assert "Request a restless legs consultation" in client.get(article.get_absolute_url()).text
