@@ -15,9 +15,10 @@ from django.utils import timezone
 from appointments import booking, sms, texts
 from appointments.models import Appointment, Message, TextOptOut, TextReply
 from tests.appointments.fixtures import local, request_with_code
-from tests.appointments.mail_fixtures import run_queued_tasks, wait_until
+from tests.appointments.mail_fixtures import run_queued_tasks
 from tests.appointments.test_messages import FORBIDDEN
 from tests.appointments.text_fixtures import SITE_URL, quiet_hours_around_now, signed_post
+from tests.processes import wait_until
 
 DETAILS = "/appointments/request/details/"
 NUMBER = "+12015550123"  # what "(201) 555-0123" on the form becomes

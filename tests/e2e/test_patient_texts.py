@@ -9,10 +9,10 @@ from playwright.sync_api import expect
 
 from appointments import booking
 from appointments.models import Appointment, Message
-from tests.appointments.mail_fixtures import wait_until
 from tests.appointments.text_fixtures import FakeTwilioProcess, quiet_hours_away_from_now
 from tests.e2e.steps import enter_the_emailed_code
 from tests.e2e.test_patient_flow import MAX_PAGE_HEIGHT, page_height
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NUMBER = "+12015550123"

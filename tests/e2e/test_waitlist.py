@@ -6,12 +6,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments.models import Appointment
 from tests.appointments.fixtures import PATIENT, local
 from tests.e2e.steps import enter_the_emailed_code
+from tests.processes import wait_until
 from tests.staff.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,11 +104,9 @@ def test_a_patient_takes_an_earlier_time_a_cancellation_freed(
         return next((m for m in smtp_server.to("maria@example.com") if "An earlier time has opened" in m["Subject"]),
                     None)  # fmt: skip
 
-    deadline = timezone.now() + timedelta(seconds=45)
-    while offer_email() is None and timezone.now() < deadline:
-        page.wait_for_timeout(200)
-    email = offer_email()
-    assert email is not None, [m["Subject"] for m in smtp_server.received]
+    email = wait_until(
+        offer_email, 45, lambda: f"the offer email (arrived: {[m['Subject'] for m in smtp_server.received]})"
+    )
     text = email.get_body(("plain",)).get_content()
     assert "9:00 AM" in text
     link = re.search(r"http://\S+/waitlist/offers/\d+/\w+/", text).group(0)

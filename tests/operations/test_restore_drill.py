@@ -16,7 +16,6 @@ from collections import Counter
 import psycopg2
 import pytest
 
-from tests.appointments.mail_fixtures import wait_until
 from tests.processes import (
     ROOT,
     dedicated_postgres,
@@ -26,6 +25,7 @@ from tests.processes import (
     running,
     start,
     start_granian,
+    wait_until,
     wait_until_answers,
 )
 
