@@ -21,7 +21,6 @@ from appointments.models import (
     submission_token_digest,
 )
 from articles.models import RiskFactor
-from articles.risk_factors import ensure_defaults
 from audit.models import AuditEntry
 
 CLINIC_ZONE = ZoneInfo("America/New_York")
@@ -88,8 +87,7 @@ def clinic(db):
 
 @pytest.fixture
 def risk_factors(db):
-    """The seeded risk factors (re-seeded: transactional browser tests flush the tables)."""
-    ensure_defaults()
+    """The intake's risk factors: every migrate and every flush leaves them (articles.risk_factors)."""
     return {factor.slug: factor for factor in RiskFactor.objects.all()}
 
 

@@ -1,11 +1,9 @@
 """Fixtures for article tests; registered in tests/conftest.py so tests/e2e can use them too."""
 
 import datetime
-import importlib
 import itertools
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -16,16 +14,9 @@ RLS_SLUG = "restless-legs-syndrome-causes"
 _numbers = itertools.count(1)
 
 
-def reseed_risk_factors():
-    """Transactional (browser) tests flush every table, the rows seeded by migration 0003 included."""
-    importlib.import_module("articles.migrations.0003_seed_risk_factors").seed(apps, None)
-    importlib.import_module("articles.migrations.0007_dopamine_blocking_medicines").add_dopamine_blockers(apps, None)
-
-
 @pytest.fixture
 def make_article(db):
     """Create an article, published and reviewed unless told otherwise."""
-    reseed_risk_factors()
 
     def make(**fields):
         number = next(_numbers)
@@ -57,7 +48,6 @@ def make_article(db):
 @pytest.fixture
 def clinic_articles(db):
     """The clinic's own articles, loaded from content/articles/ as `make run` does."""
-    reseed_risk_factors()
     call_command("load_articles", verbosity=0)
     return list(Article.objects.order_by("published_at"))
 
@@ -72,7 +62,6 @@ def many_articles(db):
     """Create `count` live articles cheaply (bulk inserts), each with topics, risk factors and a reference."""
 
     def make(count):
-        reseed_risk_factors()
         topic, _ = Topic.objects.get_or_create(
             slug="restless-legs-syndrome",
             defaults={"name": "Restless legs syndrome", "is_medical_condition": True},
