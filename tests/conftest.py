@@ -1,10 +1,14 @@
 import os
 import shutil
+import sys
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from hypothesis import is_hypothesis_test
 
 # Playwright's sync API runs an event loop in the test thread; live-server tests
 # talk to the database from that same thread.
@@ -34,10 +38,62 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def pytest_collection_modifyitems(config, items):
+# The fast loop (`make test-fast`) leaves out tests marked browser, process or fuzz. The marks follow
+# from what a test uses, so nobody has to remember them: tests/e2e/ and the `chromium` fixture mean
+# browser; these fixtures mean process; a Hypothesis @given test is fuzz. A test that starts a process
+# any other way says so with @pytest.mark.process, or it fails (see refuse_unmarked_processes).
+BROWSER_FIXTURES = {"chromium"}
+PROCESS_FIXTURES = {"smtp_server", "stalled_smtp", "down_smtp", "worker", "fake_twilio"}
+MAY_START_PROCESSES = ("browser", "process")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "e2e" in Path(str(item.fspath)).parts:
+        uses = set(item.fixturenames)
+        if "e2e" in Path(str(item.fspath)).parts or uses & BROWSER_FIXTURES:
             item.add_marker(pytest.mark.browser)
+        if uses & PROCESS_FIXTURES:
+            item.add_marker(pytest.mark.process)
+        if is_hypothesis_test(getattr(item, "obj", None)):
+            item.add_marker(pytest.mark.fuzz)
+
+
+_unmarked_test = {"id": None}  # the test now setting up or running, when it may not start processes
+
+
+def refuse_unmarked_processes(event: str, args: tuple) -> None:
+    """Audit hook: a test without the browser or process mark must not start a process."""
+    if event == "subprocess.Popen" and _unmarked_test["id"]:
+        raise RuntimeError(
+            f"{_unmarked_test['id']} started {args[1]!r} but is not marked @pytest.mark.process "
+            "(tests/conftest.py says how tests are marked)"
+        )
+
+
+sys.addaudithook(refuse_unmarked_processes)
+
+
+@contextmanager
+def processes_refused_unless_marked(item: pytest.Item) -> Iterator[None]:
+    if not any(item.get_closest_marker(name) for name in MAY_START_PROCESSES):
+        _unmarked_test["id"] = item.nodeid
+    try:
+        yield
+    finally:
+        _unmarked_test["id"] = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    with processes_refused_unless_marked(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    with processes_refused_unless_marked(item):
+        return (yield)
 
 
 @pytest.fixture(scope="session", autouse=True)

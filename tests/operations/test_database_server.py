@@ -24,6 +24,8 @@ from tests.processes import (
     wait_until_answers,
 )
 
+pytestmark = pytest.mark.process
+
 CONNECT_TIMEOUT = 2
 STATEMENT_TIMEOUT = 3
 # The wait callback gives up on a silent server STATEMENT_TIMEOUT + 2 s into a statement (truffles/database.py);

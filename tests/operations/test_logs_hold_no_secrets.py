@@ -35,6 +35,8 @@ from tests.processes import (
     wait_until_answers,
 )
 
+pytestmark = pytest.mark.process
+
 PATIENT = {
     "first_name": "Quintessa",
     "last_name": "Vandermolen",

@@ -8,7 +8,7 @@ import pytest
 
 from tests.processes import free_port, granian_workers, production_env, running, start, wait_until, wait_until_answers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.process]
 
 STARTUP_BOUND = 180
 RECOVERY_BOUND = 30
