@@ -74,14 +74,13 @@ def clinic(db):
     okafor = Provider.objects.create(name="Dr. Samuel Okafor", credentials="MD")
     marsh.visit_types.set([vein, rls, staff_only])
     okafor.visit_types.set([vein])
-    for provider in (marsh, okafor):
-        for weekday in range(5):
-            WorkingHours.objects.create(
-                provider=provider, location=location, weekday=weekday, starts_at=time(9), ends_at=time(12, 30)
-            )
-            WorkingHours.objects.create(
-                provider=provider, location=location, weekday=weekday, starts_at=time(13, 30), ends_at=time(17)
-            )
+    # One insert, without the signal that offers new hours to the waitlist: the hours predate any patient.
+    WorkingHours.objects.bulk_create(
+        WorkingHours(provider=provider, location=location, weekday=weekday, starts_at=starts, ends_at=ends)
+        for provider in (marsh, okafor)
+        for weekday in range(5)
+        for starts, ends in [(time(9), time(12, 30)), (time(13, 30), time(17))]
+    )
     return {"location": location, "vein": vein, "rls": rls, "staff_only": staff_only, "marsh": marsh, "okafor": okafor}
 
 
