@@ -1,3 +1,5 @@
+import fcntl
+import hashlib
 import os
 import shutil
 import sys
@@ -7,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
 from django.core.management import call_command
 from hypothesis import is_hypothesis_test
+from whitenoise.base import WhiteNoise
 
 # Playwright's sync API runs an event loop in the test thread; live-server tests
 # talk to the database from that same thread.
@@ -34,6 +38,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Collected static files, kept between runs (collected_static); COLLECTED marks a finished collection.
+STATIC_CACHE = Path(__file__).resolve().parent.parent / "var" / "test-static"
+COLLECTED = ".collected"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -97,13 +104,56 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def collected_static(tmp_path_factory):
-    """Serve static files the way production does: hashed and compressed by WhiteNoise."""
-    root = tmp_path_factory.mktemp("static")
-    settings.STATIC_ROOT = root
-    call_command("collectstatic", "--no-input", verbosity=0)
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
+def collected_static() -> Path:
+    """Serve static files the way production does: hashed and compressed by WhiteNoise.
+
+    Compressing some 750 files takes seconds, so they are collected once per change of the sources
+    into var/test-static/<digest>/ and shared by every test process and every later run.
+    """
+    root = STATIC_CACHE / static_sources_digest()
+    STATIC_CACHE.mkdir(parents=True, exist_ok=True)
+    with open(STATIC_CACHE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one test process collects, the others wait for it
+        settings.STATIC_ROOT = root
+        if not (root / COLLECTED).exists():
+            for stale in STATIC_CACHE.iterdir():
+                if stale.is_dir():
+                    shutil.rmtree(stale)
+            call_command("collectstatic", "--no-input", verbosity=0)
+            (root / COLLECTED).touch()
+    return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files_read_once(collected_static: Path) -> Iterator[None]:
+    """WhiteNoise reads the headers of every static file when a middleware chain is built, and the test
+    client builds one per Client(): 0.1-0.2 s a test. Read them once; the collected files never change."""
+    read = {}
+    add_files = WhiteNoise.add_files
+
+    def add_files_once(self: WhiteNoise, root: str, prefix: str | None = None) -> None:
+        if self.autorefresh:  # nothing is read up front then
+            return add_files(self, root, prefix)
+        key = (str(root), prefix, self.max_age, self.allow_all_origins, self.charset, self.add_headers_function)
+        if key not in read:
+            kept, self.files = self.files, {}
+            add_files(self, root, prefix)
+            read[key], self.files = self.files, kept
+        self.files.update(read[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WhiteNoise, "add_files", add_files_once)
+        yield
+
+
+def static_sources_digest() -> str:
+    """A digest of every file collectstatic would collect, and of the storage that hashes and compresses them."""
+    digest = hashlib.sha256(settings.STORAGES["staticfiles"]["BACKEND"].encode())
+    for finder in get_finders():
+        for path, storage in sorted(finder.list([]), key=lambda found: found[0]):
+            digest.update(path.encode())
+            digest.update(Path(storage.path(path)).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @pytest.fixture(scope="session")
