@@ -11,7 +11,8 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.core.management import call_command
-from hypothesis import is_hypothesis_test
+from hypothesis import HealthCheck, is_hypothesis_test
+from hypothesis import settings as hypothesis_settings
 from whitenoise.base import WhiteNoise
 
 # Playwright's sync API runs an event loop in the test thread; live-server tests
@@ -44,6 +45,17 @@ COLLECTED = ".collected"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
+
+# Property tests try 25 inputs each while you work; `make test` and CI pass --hypothesis-profile=full.
+hypothesis_settings.register_profile(
+    "full",
+    max_examples=500,
+    deadline=None,  # a real view on a real database: the first call is slow, and that is no failure
+    database=None,  # no .hypothesis/ folder of remembered failures: every run draws afresh
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev", hypothesis_settings.get_profile("full"), max_examples=25)
+hypothesis_settings.load_profile("dev")
 
 # The fast loop (`make test-fast`) leaves out tests marked browser, process or fuzz. The marks follow
 # from what a test uses, so nobody has to remember them: tests/e2e/ and the `chromium` fixture mean
