@@ -14,7 +14,7 @@ find_python = for c in $$PYTHON python3.13 python3.12 python3 $$(ls -d $${PYENV_
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
 	done; exit 1
 
-.PHONY: help run test test-fast serve worker setup setup-dev chromium load-tools backup-tools backup db migrate demo lint bench lighthouse clean
+.PHONY: help run test test-fast serve worker setup setup-dev chromium load-tools backup-tools backup db migrate demo lint typecheck bench lighthouse clean
 
 help:
 	@echo "make run     serve the site with demo content on http://127.0.0.1:$(PORT) (development)"
@@ -24,6 +24,7 @@ help:
 	@echo "make worker  run the background worker alone (patient emails); run and serve start one"
 	@echo "make backup  write a backup of the database now (manage.py backup, into var/backups)"
 	@echo "make lint    ruff check"
+	@echo "make typecheck  mypy, strict on the domain modules (booking, availability, notifications, ...)"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make lighthouse  Lighthouse scores (mobile) of five pages of a running 'make serve' (PORT=$(PORT))"
 
@@ -98,7 +99,7 @@ test-fast: setup
 	$(PY) -m pytest -n $(TEST_WORKERS) -m "not browser and not process and not fuzz"
 
 # Production settings on loopback: plain HTTP, so the HTTPS-only switches are turned off here only.
-# granian's processes add up their metrics in var/prometheus/ (truffles/metrics.py), emptied at each start.
+# granian's processes add up their metrics in var/prometheus/ (core/metrics.py), emptied at each start.
 serve: setup
 	@mkdir -p var; [ -s var/secret_key ] || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
 	@rm -rf var/prometheus; mkdir -p var/prometheus
@@ -118,6 +119,11 @@ backup: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+# mypy with django-stubs, strict on the domain modules listed in pyproject.toml. Settings are read
+# for their types only: no database is reached (the address below is never connected to).
+typecheck: setup
+	DJANGO_DEBUG=true DATABASE_URL=postgres://typing@127.0.0.1:9/typing $(VENV)/bin/mypy
 
 bench: setup load-tools backup-tools
 	$(PY) bench/load.py

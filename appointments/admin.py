@@ -1,9 +1,8 @@
 """The front desk's workplace in the Django admin: appointments and the schedule's configuration.
 
-Configuration only; the pages that are not a model's list or form live in admin_views.py.
+Configuration only; the pages that are not a model's list or form are AppointmentAdmin methods mixed in
+from admin_views.py, admin_calendar.py and admin_insights.py, routed in `AppointmentAdmin.get_urls`.
 """
-
-from functools import update_wrapper
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -13,9 +12,11 @@ from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from appointments import admin_views, notifications
+from appointments import notifications
 from appointments.admin_calendar import CalendarPages
 from appointments.admin_filters import NeedsTriageFilter, StatusFilter, WhenFilter
+from appointments.admin_insights import InsightsPage
+from appointments.admin_views import STATUS_STEPS, AppointmentPages
 from appointments.exports import write_csv
 from appointments.models import (
     Appointment,
@@ -30,7 +31,7 @@ from appointments.models import (
 from appointments.paginators import AppointmentPaginator
 from audit.models import AuditEntry
 from audit.trail import record_access, record_listing
-from truffles.numbers import OverlongNumber, TooLong, whole_number
+from core.numbers import OverlongNumber, TooLong, whole_number
 
 
 @admin.register(Location)
@@ -80,14 +81,14 @@ def _status_action(step):
 
     @admin.action(description=f"{step.verb} selected appointments", permissions=[step.permission])
     def action(modeladmin, request, queryset):
-        return admin_views.status_change(modeladmin, request, queryset, step)
+        return modeladmin.status_change_page(request, queryset, step)
 
     action.__name__ = f"mark_{step.status}"
     return action
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
+class AppointmentAdmin(CalendarPages, AppointmentPages, InsightsPage, admin.ModelAdmin):
     view_on_site = False  # the patient's page opens only with the patient's link
     # Status and triage first: at 1280 px every column fits without scrolling sideways.
     list_display = ["when", "status_badge", "patient", "triage_flags", "visit_type", "provider", "received"]
@@ -103,7 +104,7 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
     class Media:
         css = {"all": ["css/staff.css"]}
 
-    actions = [*(_status_action(step) for step in admin_views.STATUS_STEPS.values()), "export_csv", "erase_details"]
+    actions = [*(_status_action(step) for step in STATUS_STEPS.values()), "export_csv", "erase_details"]
     readonly_fields = [
         "reference", "status", "status_reason", "visit_type", "provider", "location", "starts_at", "ends_at",
         "age", "triage", "intake_reasons", "rls_urge_to_move", "rls_worse_at_rest", "rls_relieved_by_movement",
@@ -219,7 +220,7 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
         if appointment is not None and self.has_view_or_change_permission(request, appointment):
             if request.method == "GET":
                 record_access(request, "view", [appointment])
-            extra_context = {**(extra_context or {}), **admin_views.change_page_context(self, request, appointment)}
+            extra_context = {**(extra_context or {}), **self.change_page_context(request, appointment)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -262,7 +263,7 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
 
     @admin.action(description="Erase patient details of selected appointments", permissions=["erase"])
     def erase_details(self, request, queryset):
-        return admin_views.erase_details(self, request, queryset)
+        return self.erasure_page(request, queryset)
 
     def has_export_permission(self, request):
         return request.user.has_perm("appointments.export_appointment")
@@ -276,9 +277,6 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
     def has_insights_permission(self, request):
         return request.user.has_perm("appointments.view_insights")
 
-    def insights_view(self, request):
-        return admin_views.insights_page(self, request)
-
     @admin.action(description="Export selected appointments as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         rows = queryset.with_details().order_by("starts_at")
@@ -288,24 +286,21 @@ class AppointmentAdmin(CalendarPages, admin.ModelAdmin):
         write_csv(rows, response)
         return response
 
-    # The pages in admin_views.py (the schedule, phone bookings, moves) and admin_calendar.py (the calendar).
     def get_urls(self):
+        """The front desk's and the manager's pages, each a method wrapped like the admin's own views."""
         wrap = self.admin_site.admin_view
         return [
-            *self.calendar_urls(),
-            path("schedule/", wrap(self._view(admin_views.schedule)), name="appointments_appointment_schedule"),
-            path("book/", wrap(self._view(admin_views.book_by_phone)), name="appointments_appointment_book"),
-            path("<int:pk>/move/", wrap(self._view(admin_views.move)), name="appointments_appointment_move"),
-            path("<int:pk>/status/<str:status>/", wrap(self._view(admin_views.status_page)),
-                 name="appointments_appointment_status"),
+            path("calendar/", wrap(self.calendar_view), name="appointments_appointment_calendar"),
+            path("calendar/check-in/", wrap(self.check_in_view), name="appointments_appointment_check_in"),
+            path("schedule/", wrap(self.schedule_view), name="appointments_appointment_schedule"),
+            path("book/", wrap(self.book_by_phone_view), name="appointments_appointment_book"),
+            path("<int:pk>/move/", wrap(self.move_view), name="appointments_appointment_move"),
+            path("<int:pk>/status/<str:status>/", wrap(self.status_view), name="appointments_appointment_status"),
             path("insights/", wrap(self.insights_view), name="appointments_appointment_insights"),
-            path("awaiting-triage.json", wrap(self._view(admin_views.awaiting_triage)),
+            path("awaiting-triage.json", wrap(self.awaiting_triage_view),
                  name="appointments_appointment_awaiting_triage"),
             *super().get_urls(),
         ]
-
-    def _view(self, view):
-        return update_wrapper(lambda request, *args, **kwargs: view(self, request, *args, **kwargs), view)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

@@ -12,14 +12,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 
 from appointments import booking
-from appointments.admin_views import requested_day
 from appointments.calendar_grid import load_calendar
 from appointments.models import Appointment, VisitType
 from audit.trail import record_listing
+from core.numbers import whole_number_or_none
 
 SPANS = ("day", "week")
 # Check-in from today's grid: step -> (the permission it needs, the booking step that records it).
@@ -30,32 +30,19 @@ CHECK_IN_STEPS = {
 }
 
 
-def whole_number(text) -> int | None:
-    """A positive id typed into an address, or None ("²".isdigit() is True, so ASCII only, and short)."""
-    text = text or ""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
-
-
 class CalendarPages:
     """AppointmentAdmin's calendar: `calendar_view` (GET) and `check_in_view` (POST from today's grid)."""
-
-    def calendar_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path("calendar/", wrap(self.calendar_view), name="appointments_appointment_calendar"),
-            path("calendar/check-in/", wrap(self.check_in_view), name="appointments_appointment_check_in"),
-        ]
 
     def calendar_view(self, request):
         if not self.has_schedule_permission(request):
             raise PermissionDenied
         today = timezone.localdate()
-        day = requested_day(self, request, today)
+        day = self.requested_day(request, today)
         span = request.GET.get("span") if request.GET.get("span") in SPANS else "day"
         visit_types = list(VisitType.objects.all())
-        wanted = whole_number(request.GET.get("visit_type"))
+        wanted = whole_number_or_none(request.GET.get("visit_type"))
         visit_type = next((v for v in visit_types if v.pk == wanted), visit_types[0] if visit_types else None)
-        provider_id = whole_number(request.GET.get("provider"))
+        provider_id = whole_number_or_none(request.GET.get("provider"))
         calendar = load_calendar(day, span=span, visit_type=visit_type, provider_id=provider_id)
         provider = next((p for p in calendar.providers if p.pk == provider_id), None)
         # Who saw which visits on the grid (names, times), by id; never what they said.
@@ -76,34 +63,30 @@ class CalendarPages:
         return TemplateResponse(request, "admin/appointments/appointment/calendar.html", context)
 
     def check_in_view(self, request):
-        return _check_in(self, request)
-
-
-def _check_in(model_admin, request):
-    """Arrived, Seen or No-show from today's grid; the trigger audits the change. Back to the grid after."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    step = CHECK_IN_STEPS.get(request.POST.get("step", ""))
-    if step is None:
-        return HttpResponseBadRequest("Unknown check-in step.")
-    permission, take = step
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-    appointment = get_object_or_404(Appointment, pk=whole_number(request.POST.get("appointment")) or 0)
-    outcome = take(appointment)
-    if outcome.ok:
-        local = timezone.localtime(outcome.appointment.arrived_at or timezone.now())
-        done = {"arrived": f"arrived at {formats.time_format(local, 'TIME_FORMAT')}", "seen": "seen (completed)",
-                "no_show": "marked no-show"}[request.POST["step"]]
-        model_admin.message_user(request, f"{appointment.reference}: {done}.", messages.SUCCESS)
-    else:
-        model_admin.message_user(request, f"{appointment.reference}: {outcome.error}", messages.ERROR)
-    query = {"date": timezone.localdate(appointment.starts_at).isoformat(), "span": "day"}
-    for name in ("provider", "visit_type"):
-        if whole_number(request.POST.get(name)):
-            query[name] = request.POST[name]
-    url = reverse("admin:appointments_appointment_calendar") + "?" + urlencode(query) + f"#appt-{appointment.pk}"
-    return HttpResponseRedirect(url)
+        """Arrived, Seen or No-show from today's grid; the trigger audits the change. Back to the grid after."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        step = CHECK_IN_STEPS.get(request.POST.get("step", ""))
+        if step is None:
+            return HttpResponseBadRequest("Unknown check-in step.")
+        permission, take = step
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        appointment = get_object_or_404(Appointment, pk=whole_number_or_none(request.POST.get("appointment")) or 0)
+        outcome = take(appointment)
+        if outcome.ok:
+            local = timezone.localtime(outcome.appointment.arrived_at or timezone.now())
+            done = {"arrived": f"arrived at {formats.time_format(local, 'TIME_FORMAT')}", "seen": "seen (completed)",
+                    "no_show": "marked no-show"}[request.POST["step"]]
+            self.message_user(request, f"{appointment.reference}: {done}.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"{appointment.reference}: {outcome.error}", messages.ERROR)
+        query = {"date": timezone.localdate(appointment.starts_at).isoformat(), "span": "day"}
+        for name in ("provider", "visit_type"):
+            if whole_number_or_none(request.POST.get(name)):
+                query[name] = request.POST[name]
+        url = reverse("admin:appointments_appointment_calendar") + "?" + urlencode(query) + f"#appt-{appointment.pk}"
+        return HttpResponseRedirect(url)
 
 
 def _links(day, span, today, keep) -> dict[str, str]:

@@ -1,7 +1,7 @@
-"""The admin pages that are not a model's list or form: the schedule, book by phone, move, and
-the reason page of the status actions. Each parses the request, calls `booking`, and renders."""
+"""The appointments admin's pages that are not a model's list or form: the schedule, book by phone, move,
+and the reason page of the status actions. Each parses the request, calls `booking`, and renders.
+The calendar grid's pages are in admin_calendar.py, the manager's Insights in admin_insights.py."""
 
-import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -9,19 +9,18 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import availability, booking, insights
+from appointments import availability, booking
 from appointments.calendar_grid import load_calendar
 from appointments.forms import AppointmentRequestForm
 from appointments.models import Appointment
 from appointments.schedule import build_schedule
 from appointments.staff_forms import (
-    InsightsPeriodForm,
     PatientFindForm,
     PhoneBookingForm,
     SlotPickForm,
@@ -29,79 +28,12 @@ from appointments.staff_forms import (
     red_flag_questions,
     within_window,
 )
-from audit.trail import record_access, record_listing, record_report
-from truffles.numbers import OverlongNumber, TooLong, whole_number
-
-
-def requested_day(model_admin, request, default):
-    """The `?date=` the page asks for, or `default` when it is missing, malformed or years away."""
-    try:
-        day = date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return default
-    if not within_window(day):
-        model_admin.message_user(
-            request, f"{day:%a %b %-d, %Y} is more than three years away; showing {default:%a %b %-d, %Y} instead.",
-            messages.WARNING,
-        )
-        return default
-    return day
-
-
-def _render(model_admin, request, template, title, **context):
-    context = {**model_admin.admin_site.each_context(request), "title": title, "opts": model_admin.model._meta,
-               **context}
-    return TemplateResponse(request, f"admin/appointments/appointment/{template}", context)
+from audit.trail import record_access, record_listing
+from core.numbers import OverlongNumber, TooLong, whole_number
 
 
 def _to_change_page(appointment):
     return HttpResponseRedirect(reverse("admin:appointments_appointment_change", args=[appointment.pk]))
-
-
-def schedule(model_admin, request):
-    if not model_admin.has_schedule_permission(request):
-        raise PermissionDenied
-    day = requested_day(model_admin, request, timezone.localdate())
-    span = "week" if request.GET.get("span") == "week" else "day"
-    built = build_schedule(day, span)
-    record_listing(request, f"schedule ({span})", [
-        appointment for row in built["rows"] for column in row["columns"] for appointment in column["appointments"]
-    ])  # fmt: skip
-    step = timedelta(days=7 if span == "week" else 1)
-    return _render(
-        model_admin, request, "schedule.html", built["title"], schedule=built, span=span, day=day,
-        previous=(day - step).isoformat(), next=(day + step).isoformat(), today=timezone.localdate().isoformat(),
-    )
-
-
-def book_by_phone(model_admin, request):
-    """Find the caller if they have been here before, pick a visit type and day, click a free time,
-    type (or check) the caller's details: booked and confirmed."""
-    if not model_admin.has_booking_permission(request):
-        raise PermissionDenied
-    patient = _returning_patient(request)
-    # The pick form is bound once a visit type is asked for, not by a patient search alone.
-    pick = SlotPickForm(request.GET if "visit_type" in request.GET else None)
-    context = {"pick": pick, "patient": patient, "red_flags": red_flag_questions(),
-               "red_flag_lead_in": AppointmentRequestForm.URGENT_LEAD_IN,
-               "finder": PatientFindForm(request.GET if "find" in request.GET else None),
-               "keep": {key: request.GET[key] for key in KEPT if request.GET.get(key)}}
-    if context["finder"].is_bound:
-        context["found"] = context["finder"].patients()
-        record_listing(request, "phone finder", context["found"])
-    context.update(_slots_and_form(request, context["pick"], patient))
-    form = context.get("form")
-    if request.method == "POST" and form is not None and form.is_valid():
-        outcome = booking.book_by_phone(context["choice"], form.answers())
-        if outcome.ok:
-            appointment = outcome.appointment
-            model_admin.message_user(request, f"Booked {appointment.reference} for {appointment.patient_name}.",
-                                     messages.SUCCESS)
-            return _to_change_page(appointment)
-        model_admin.message_user(request, outcome.error, messages.ERROR)
-    if patient is not None and request.method == "GET":
-        record_access(request, "view", [patient])  # their details are copied onto this page
-    return _render(model_admin, request, "book.html", "Book by phone", **context)
 
 
 # The phone booking page's state lives in its address: these parameters carry from step to step.
@@ -136,35 +68,6 @@ def _slots_and_form(request, pick, patient) -> dict:
     return context
 
 
-def move(model_admin, request, pk):
-    """Staff move a visit to another free time, picked on the same day grid as the calendar's."""
-    appointment = get_object_or_404(Appointment.objects.select_related("visit_type", "provider"), pk=pk)
-    if not model_admin.has_change_permission(request, appointment):
-        raise PermissionDenied
-    day = requested_day(model_admin, request, timezone.localdate(appointment.starts_at))
-    calendar = load_calendar(day, span="day", visit_type=appointment.visit_type, ignore=appointment.pk)
-    if request.method == "GET":
-        record_access(request, "view", [appointment])
-        record_listing(request, "move page", set(calendar.appointment_ids) - {appointment.pk})
-    if request.method == "POST":
-        policy = availability.Policy.for_staff()
-        chosen = request.POST.get("slot", "")
-        slot = booking.choose_slot_by_key(appointment.visit_type, chosen, policy)
-        if slot is None or chosen not in calendar.free_slot_keys:
-            model_admin.message_user(request, "Choose one of the free times shown.", messages.ERROR)
-        else:
-            outcome = booking.move_by_staff(appointment, slot)
-            if outcome.ok:
-                model_admin.message_user(request, f"Moved {appointment.reference}.", messages.SUCCESS)
-                return _to_change_page(appointment)
-            model_admin.message_user(request, outcome.error, messages.ERROR)
-    return _render(
-        model_admin, request, "move.html", f"Move {appointment.reference}", appointment=appointment, moving=appointment,
-        calendar=calendar, span="day", mode="move", day=day, is_nav_sidebar_enabled=False,
-        previous=(day - timedelta(days=1)).isoformat(), next=(day + timedelta(days=1)).isoformat(),
-    )
-
-
 @dataclass(frozen=True)
 class StatusStep:
     """A status staff can set, from the list (an action) or from the appointment's page (a button)."""
@@ -185,17 +88,18 @@ STATUS_STEPS = {
     step.status: step
     for step in [
         StatusStep(Status.CONFIRMED, "Confirm", "triage"),
-        StatusStep(Status.DECLINED, "Decline", "triage", reason_required=True,
-                   reason_help="The patient sees this reason on their confirmation page."),
+        StatusStep(
+            Status.DECLINED,
+            "Decline",
+            "triage",
+            reason_required=True,
+            reason_help="The patient sees this reason on their confirmation page.",
+        ),
         StatusStep(Status.CANCELLED, "Cancel", "triage"),
         StatusStep(Status.COMPLETED, "Mark completed", "attendance"),
         StatusStep(Status.NO_SHOW, "Mark no-show", "attendance"),
     ]
 }
-
-
-def may_take(model_admin, request, step) -> bool:
-    return getattr(model_admin, f"has_{step.permission}_permission")(request)
 
 
 class ReasonForm(forms.Form):
@@ -212,146 +116,256 @@ class ReasonForm(forms.Form):
 
 class ErasureForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Reason", choices=[("", "Choose a reason")] + [
-            choice for choice in Appointment.ErasureReason.choices if choice[0] != Appointment.ErasureReason.RETENTION
-        ],
+        label="Reason",
+        choices=[("", "Choose a reason")]
+        + [choice for choice in Appointment.ErasureReason.choices if choice[0] != Appointment.ErasureReason.RETENTION],
         error_messages={"required": "Choose why these details are being erased: the audit trail keeps it."},
     )
 
 
-ERASE = StatusStep("erased", "Erase patient details from", "erase",
-                   reason_help="Appointments are never deleted: the time, visit type and specialist stay, with their "
-                               "audit trail; the name, contact details and intake are erased for good.")
+ERASE = StatusStep(
+    "erased",
+    "Erase patient details from",
+    "erase",
+    reason_help="Appointments are never deleted: the time, visit type and specialist stay, with their "
+    "audit trail; the name, contact details and intake are erased for good.",
+)
 
 
-def erase_details(model_admin, request, queryset):
-    """The page behind the "Erase patient details" action: a reason from the list, then erase each."""
-    form = ErasureForm(request.POST if "apply" in request.POST else None)
-    if "apply" not in request.POST or not form.is_valid():
-        return _reason_page(
-            model_admin, request, ERASE, form, queryset.select_related("visit_type", "provider"),
-            title="Erase patient details", submit_label="Yes, erase the patient details",
-            action=request.POST.get("action"),
-            selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            select_across=request.POST.get("select_across", "0"),
-            back_url=reverse("admin:appointments_appointment_changelist"),
-        )
-    rows = queryset.select_related(None).only("pk", "reference")
-    outcomes = [(a.reference, booking.erase_by_staff(a, form.cleaned_data["reason"])) for a in rows]
-    if erased := sum(outcome.ok for _, outcome in outcomes):
-        model_admin.message_user(request, f"Erased the patient details of {erased} appointment(s).", messages.SUCCESS)
-    for reference, outcome in outcomes:
-        if outcome.error:
-            model_admin.message_user(request, f"{reference}: {outcome.error}", messages.ERROR)
-    return None
-
-
-def _reason_page(model_admin, request, step, form, appointments, title="", **context):
-    record_listing(request, "status page", appointments)
-    return _render(
-        model_admin, request, "status_action.html", title or f"{step.verb} appointments", verb=step.verb, form=form,
-        reason_help=step.reason_help, appointments=appointments, **context,
-    )
-
-
-def _take_step(model_admin, request, step, appointments, reason) -> int:
-    """Take the step for each appointment, tell the user what happened; the number changed."""
-    outcomes = [(appointment.reference, step.take(appointment, reason)) for appointment in appointments]
-    changed = sum(outcome.ok for _, outcome in outcomes)
-    if changed:
-        model_admin.message_user(request, f"{step.verb}: {changed} appointment(s).", messages.SUCCESS)
-    for reference, outcome in outcomes:
-        if outcome.error:
-            model_admin.message_user(request, f"{reference}: {outcome.error}", messages.ERROR)
-    return changed
-
-
-def status_change(model_admin, request, queryset, step):
-    """The page behind a status action: ask for a reason, then take the step for each selected appointment."""
-    form = ReasonForm(step, request.POST if "apply" in request.POST else None)
-    if "apply" not in request.POST or not form.is_valid():
-        return _reason_page(
-            model_admin, request, step, form, queryset.select_related("visit_type", "provider"),
-            action=request.POST.get("action"), selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            select_across=request.POST.get("select_across", "0"),
-            back_url=reverse("admin:appointments_appointment_changelist"),
-        )
-    _take_step(model_admin, request, step, queryset.select_related(None).only("pk", "status", "reference"),
-               form.cleaned_data["reason"])
-    return None
-
-
-def status_page(model_admin, request, pk, status):
-    """The same reason page for one appointment, from the buttons on its page; back to that page after."""
-    step = STATUS_STEPS.get(status)
-    if step is None:
-        raise Http404("No such status.")
-    appointment = get_object_or_404(Appointment.objects.select_related("visit_type", "provider"), pk=pk)
-    if not (may_take(model_admin, request, step) and model_admin.has_view_or_change_permission(request, appointment)):
-        raise PermissionDenied
-    form = ReasonForm(step, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        _take_step(model_admin, request, step, [appointment], form.cleaned_data["reason"])
-        return _to_change_page(appointment)
-    back_url = reverse("admin:appointments_appointment_change", args=[appointment.pk])
-    return _reason_page(model_admin, request, step, form, [appointment], title=f"{step.verb} {appointment.reference}",
-                        back_url=back_url, single=True)
-
-
-def change_page_context(model_admin, request, appointment) -> dict:
-    """What the appointment's page adds to the admin form: the status buttons and the patient's other visits.
-
-    The other visits show no patient details (when, what, with whom, status), so listing them is
-    not a view of those appointments; opening one is, and is recorded there.
+class AppointmentPages:
+    """AppointmentAdmin's pages beyond its list and form (mixed in, as UserAdmin's password page is a method):
+    each is wrapped by `admin_site.admin_view` in `AppointmentAdmin.get_urls` and checks the ModelAdmin's permissions.
     """
-    steps = [STATUS_STEPS[status] for status in appointment.next_statuses()]
-    buttons = [
-        {"verb": step.verb, "status": step.status,
-         "url": reverse("admin:appointments_appointment_status", args=[appointment.pk, step.status])}
-        for step in steps if may_take(model_admin, request, step)
-    ]
-    other_visits = Appointment.objects.other_visits_of(appointment) if model_admin.has_view_permission(request) else []
-    return {"status_buttons": buttons, "other_visits": list(other_visits[:20])}
 
+    def requested_day(self, request, default):
+        """The `?date=` the page asks for, or `default` when it is missing, malformed or years away."""
+        try:
+            day = date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            return default
+        if not within_window(day):
+            self.message_user(
+                request,
+                f"{day:%a %b %-d, %Y} is more than three years away; showing {default:%a %b %-d, %Y} instead.",
+                messages.WARNING,
+            )
+            return default
+        return day
 
-def awaiting_triage(model_admin, request):
-    """The count behind the badge on every admin page, polled by static/js/triage_count.js."""
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    return JsonResponse({"awaiting_triage": Appointment.objects.awaiting_triage().count()})  # never cached (admin_view)
+    def _render(self, request, template, title, **context):
+        context = {**self.admin_site.each_context(request), "title": title, "opts": self.model._meta, **context}
+        return TemplateResponse(request, f"admin/appointments/appointment/{template}", context)
 
+    def schedule_view(self, request):
+        if not self.has_schedule_permission(request):
+            raise PermissionDenied
+        day = self.requested_day(request, timezone.localdate())
+        span = "week" if request.GET.get("span") == "week" else "day"
+        built = build_schedule(day, span)
+        record_listing(request, f"schedule ({span})", [
+            appointment for row in built["rows"] for column in row["columns"] for appointment in column["appointments"]
+        ])  # fmt: skip
+        step = timedelta(days=7 if span == "week" else 1)
+        return self._render(
+            request,
+            "schedule.html",
+            built["title"],
+            schedule=built,
+            span=span,
+            day=day,
+            previous=(day - step).isoformat(),
+            next=(day + step).isoformat(),
+            today=timezone.localdate().isoformat(),
+        )
 
-def insights_page(model_admin, request):
-    """The clinic manager's figures for a period: tables, the same figures as SVG charts, each table as CSV.
+    def book_by_phone_view(self, request):
+        """Find the caller if they have been here before, pick a visit type and day, click a free time,
+        type (or check) the caller's details: booked and confirmed."""
+        if not self.has_booking_permission(request):
+            raise PermissionDenied
+        patient = _returning_patient(request)
+        # The pick form is bound once a visit type is asked for, not by a patient search alone.
+        pick = SlotPickForm(request.GET if "visit_type" in request.GET else None)
+        context = {
+            "pick": pick,
+            "patient": patient,
+            "red_flags": red_flag_questions(),
+            "red_flag_lead_in": AppointmentRequestForm.URGENT_LEAD_IN,
+            "finder": PatientFindForm(request.GET if "find" in request.GET else None),
+            "keep": {key: request.GET[key] for key in KEPT if request.GET.get(key)},
+        }
+        if context["finder"].is_bound:
+            context["found"] = context["finder"].patients()
+            record_listing(request, "phone finder", context["found"])
+        context.update(_slots_and_form(request, context["pick"], patient))
+        form = context.get("form")
+        if request.method == "POST" and form is not None and form.is_valid():
+            outcome = booking.book_by_phone(context["choice"], form.answers())
+            if outcome.ok:
+                appointment = outcome.appointment
+                self.message_user(
+                    request, f"Booked {appointment.reference} for {appointment.patient_name}.", messages.SUCCESS
+                )
+                return _to_change_page(appointment)
+            self.message_user(request, outcome.error, messages.ERROR)
+        if patient is not None and request.method == "GET":
+            record_access(request, "view", [patient])  # their details are copied onto this page
+        return self._render(request, "book.html", "Book by phone", **context)
 
-    Aggregates only: no name, date of birth or contact detail is read, so no appointment is "viewed";
-    the trail records who opened which report for which period.
-    """
-    if not model_admin.has_insights_permission(request):
-        raise PermissionDenied
-    default = insights.Period.last_four_weeks(timezone.localdate())
-    asked = "first" in request.GET or "last" in request.GET
-    form = InsightsPeriodForm(request.GET if asked else None, initial={"first": default.first, "last": default.last})
-    period = insights.Period(**form.cleaned_data) if asked and form.is_valid() else default
-    table = request.GET.get("download", "")
-    record_report(request, "insights" + (f" ({table} CSV)" if table in insights.TABLES else ""),
-                  {"first": period.first.isoformat(), "last": period.last.isoformat()})
-    if table in insights.TABLES:
-        return _csv_download(table, period)
-    outcomes, utilisation, funnel = insights.outcomes(period), insights.utilisation(period), insights.funnel(period)
-    return _render(
-        model_admin, request, "insights.html", "Insights", form=form, period=period, outcomes=outcomes,
-        utilisation=utilisation, funnel=funnel, charts=insights.charts(outcomes, utilisation, funnel),
-        query=urlencode({"first": period.first.isoformat(), "last": period.last.isoformat()}),
-        is_nav_sidebar_enabled=False,  # thirteen columns need the full width of a 1280 px screen
-    )
+    def move_view(self, request, pk):
+        """Staff move a visit to another free time, picked on the same day grid as the calendar's."""
+        appointment = get_object_or_404(Appointment.objects.select_related("visit_type", "provider"), pk=pk)
+        if not self.has_change_permission(request, appointment):
+            raise PermissionDenied
+        day = self.requested_day(request, timezone.localdate(appointment.starts_at))
+        calendar = load_calendar(day, span="day", visit_type=appointment.visit_type, ignore=appointment.pk)
+        if request.method == "GET":
+            record_access(request, "view", [appointment])
+            record_listing(request, "move page", set(calendar.appointment_ids) - {appointment.pk})
+        if request.method == "POST":
+            policy = availability.Policy.for_staff()
+            chosen = request.POST.get("slot", "")
+            slot = booking.choose_slot_by_key(appointment.visit_type, chosen, policy)
+            if slot is None or chosen not in calendar.free_slot_keys:
+                self.message_user(request, "Choose one of the free times shown.", messages.ERROR)
+            else:
+                outcome = booking.move_by_staff(appointment, slot)
+                if outcome.ok:
+                    self.message_user(request, f"Moved {appointment.reference}.", messages.SUCCESS)
+                    return _to_change_page(appointment)
+                self.message_user(request, outcome.error, messages.ERROR)
+        return self._render(
+            request,
+            "move.html",
+            f"Move {appointment.reference}",
+            appointment=appointment,
+            moving=appointment,
+            calendar=calendar,
+            span="day",
+            mode="move",
+            day=day,
+            is_nav_sidebar_enabled=False,
+            previous=(day - timedelta(days=1)).isoformat(),
+            next=(day + timedelta(days=1)).isoformat(),
+        )
 
+    def may_take(self, request, step) -> bool:
+        return getattr(self, f"has_{step.permission}_permission")(request)
 
-def _csv_download(table: str, period) -> HttpResponse:
-    compute, row_type = insights.TABLES[table]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="insights-{table}-{period.first}-{period.last}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(row_type.CSV_HEADINGS)
-    writer.writerows(row.csv_values() for row in compute(period))
-    return response
+    def erasure_page(self, request, queryset):
+        """The page behind the "Erase patient details" action: a reason from the list, then erase each."""
+        form = ErasureForm(request.POST if "apply" in request.POST else None)
+        if "apply" not in request.POST or not form.is_valid():
+            return self._reason_page(
+                request,
+                ERASE,
+                form,
+                queryset.select_related("visit_type", "provider"),
+                title="Erase patient details",
+                submit_label="Yes, erase the patient details",
+                action=request.POST.get("action"),
+                selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                select_across=request.POST.get("select_across", "0"),
+                back_url=reverse("admin:appointments_appointment_changelist"),
+            )
+        rows = queryset.select_related(None).only("pk", "reference")
+        outcomes = [(a.reference, booking.erase_by_staff(a, form.cleaned_data["reason"])) for a in rows]
+        if erased := sum(outcome.ok for _, outcome in outcomes):
+            self.message_user(request, f"Erased the patient details of {erased} appointment(s).", messages.SUCCESS)
+        for reference, outcome in outcomes:
+            if outcome.error:
+                self.message_user(request, f"{reference}: {outcome.error}", messages.ERROR)
+        return None
+
+    def _reason_page(self, request, step, form, appointments, title="", **context):
+        record_listing(request, "status page", appointments)
+        return self._render(
+            request,
+            "status_action.html",
+            title or f"{step.verb} appointments",
+            verb=step.verb,
+            form=form,
+            reason_help=step.reason_help,
+            appointments=appointments,
+            **context,
+        )
+
+    def _take_step(self, request, step, appointments, reason) -> int:
+        """Take the step for each appointment, tell the user what happened; the number changed."""
+        outcomes = [(appointment.reference, step.take(appointment, reason)) for appointment in appointments]
+        changed = sum(outcome.ok for _, outcome in outcomes)
+        if changed:
+            self.message_user(request, f"{step.verb}: {changed} appointment(s).", messages.SUCCESS)
+        for reference, outcome in outcomes:
+            if outcome.error:
+                self.message_user(request, f"{reference}: {outcome.error}", messages.ERROR)
+        return changed
+
+    def status_change_page(self, request, queryset, step):
+        """The page behind a status action: ask for a reason, then take the step for each selected appointment."""
+        form = ReasonForm(step, request.POST if "apply" in request.POST else None)
+        if "apply" not in request.POST or not form.is_valid():
+            return self._reason_page(
+                request,
+                step,
+                form,
+                queryset.select_related("visit_type", "provider"),
+                action=request.POST.get("action"),
+                selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                select_across=request.POST.get("select_across", "0"),
+                back_url=reverse("admin:appointments_appointment_changelist"),
+            )
+        self._take_step(
+            request, step, queryset.select_related(None).only("pk", "status", "reference"), form.cleaned_data["reason"]
+        )
+        return None
+
+    def status_view(self, request, pk, status):
+        """The same reason page for one appointment, from the buttons on its page; back to that page after."""
+        step = STATUS_STEPS.get(status)
+        if step is None:
+            raise Http404("No such status.")
+        appointment = get_object_or_404(Appointment.objects.select_related("visit_type", "provider"), pk=pk)
+        if not (self.may_take(request, step) and self.has_view_or_change_permission(request, appointment)):
+            raise PermissionDenied
+        form = ReasonForm(step, request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            self._take_step(request, step, [appointment], form.cleaned_data["reason"])
+            return _to_change_page(appointment)
+        back_url = reverse("admin:appointments_appointment_change", args=[appointment.pk])
+        return self._reason_page(
+            request,
+            step,
+            form,
+            [appointment],
+            title=f"{step.verb} {appointment.reference}",
+            back_url=back_url,
+            single=True,
+        )
+
+    def change_page_context(self, request, appointment) -> dict:
+        """What the appointment's page adds to the admin form: the status buttons and the patient's other visits.
+
+        The other visits show no patient details (when, what, with whom, status), so listing them is
+        not a view of those appointments; opening one is, and is recorded there.
+        """
+        steps = [STATUS_STEPS[status] for status in appointment.next_statuses()]
+        buttons = [
+            {
+                "verb": step.verb,
+                "status": step.status,
+                "url": reverse("admin:appointments_appointment_status", args=[appointment.pk, step.status]),
+            }
+            for step in steps
+            if self.may_take(request, step)
+        ]
+        other_visits = Appointment.objects.other_visits_of(appointment) if self.has_view_permission(request) else []
+        return {"status_buttons": buttons, "other_visits": list(other_visits[:20])}
+
+    def awaiting_triage_view(self, request):
+        """The count behind the badge on every admin page, polled by static/js/triage_count.js."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return JsonResponse(
+            {"awaiting_triage": Appointment.objects.awaiting_triage().count()}
+        )  # never cached (admin_view)

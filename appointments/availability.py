@@ -6,22 +6,34 @@ Times are built from wall-clock times in the clinic's zone, so a 9:00 block is
 9:00 local on both sides of a daylight-saving change.
 """
 
+from __future__ import annotations
+
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from math import gcd
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from truffles.pagecache import LocalCache
+from core.days import local_days
+from core.pagecache import LocalCache
 
+if TYPE_CHECKING:
+    from appointments.models import Provider, VisitType
+
+Span = tuple[datetime, datetime]
+# The window a page asked for, under one schedule version: (version, visit type, first day, days,
+# provider, step, online only) -> the slots and their starts, both ordered by start.
+WindowKey = tuple[int, int, date, int, int | None, timedelta, bool]
 # Windows of free times this process computed, by schedule version (see `cached_slots`).
-_computed = LocalCache(512)
+_computed: LocalCache[WindowKey, tuple[list[Slot], list[datetime]]] = LocalCache(512)
 # Schedule version -> the grid (microseconds of the local day) every start lies on (see `clock_key`).
-_grids = LocalCache(8)
+_grids: LocalCache[int, int] = LocalCache(8)
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,7 @@ class Slot:
         return f"{self.provider_id}@{self.start.isoformat()}"
 
 
-def parse_slot_key(key) -> tuple[int, datetime] | None:
+def parse_slot_key(key: object) -> tuple[int, datetime] | None:
     """The provider id and aware start in a `Slot.key`; None for anything else."""
     provider_id, _, start = key.partition("@") if isinstance(key, str) else ("", "", "")
     try:
@@ -70,7 +82,7 @@ class Policy:
     online_only: bool = True  # only visit types marked bookable online
 
     @classmethod
-    def for_patients(cls, now=None):
+    def for_patients(cls, now: datetime | None = None) -> Policy:
         now = now or timezone.now()
         booking = settings.BOOKING
         return cls(
@@ -80,7 +92,7 @@ class Policy:
         )
 
     @classmethod
-    def for_staff(cls, now=None):
+    def for_staff(cls, now: datetime | None = None) -> Policy:
         """Staff may book at short notice and further ahead, but never in the past."""
         now = now or timezone.now()
         return cls(
@@ -94,8 +106,8 @@ class Policy:
 class Intervals:
     """Sorted, non-overlapping busy intervals for fast overlap tests."""
 
-    def __init__(self, intervals):
-        merged = []
+    def __init__(self, intervals: Iterable[Span]) -> None:
+        merged: list[list[datetime]] = []
         for start, end in sorted(intervals):
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
@@ -104,20 +116,21 @@ class Intervals:
         self.starts = [start for start, _ in merged]
         self.ends = [end for _, end in merged]
 
-    def overlaps(self, start, end) -> bool:
+    def overlaps(self, start: datetime, end: datetime) -> bool:
         # The first interval that ends after `start` is the only one that can overlap.
         index = bisect_right(self.ends, start)
         return index < len(self.starts) and self.starts[index] < end
 
 
-def free_slots(*, blocks, first_day: date, days: int, duration: timedelta, buffer: timedelta, policy: Policy,
-               busy: dict, closures: dict, clinic_closures, zone: ZoneInfo):
+def free_slots(*, blocks: Iterable[Block], first_day: date, days: int, duration: timedelta, buffer: timedelta,
+               policy: Policy, busy: dict[int, list[Span]], closures: dict[int, list[Span]],
+               clinic_closures: list[Span], zone: ZoneInfo) -> list[Slot]:
     """Every free slot, ordered by start then provider.
 
     busy: provider id -> [(start, busy_until)] of active appointments.
     closures: provider id -> [(start, end)]; clinic_closures: [(start, end)] for everyone.
     """
-    blocks_by_weekday = {}
+    blocks_by_weekday: dict[int, list[Block]] = {}
     for block in blocks:
         blocks_by_weekday.setdefault(block.weekday, []).append(block)
     clinic_closed = Intervals(clinic_closures)
@@ -125,8 +138,8 @@ def free_slots(*, blocks, first_day: date, days: int, duration: timedelta, buffe
     closed_by_provider = {pid: Intervals(spans) for pid, spans in closures.items()}
     empty = Intervals([])
 
-    slots = []
-    offered = set()
+    slots: list[Slot] = []
+    offered: set[tuple[int, datetime]] = set()
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         for block in blocks_by_weekday.get(day.weekday(), []):
@@ -144,7 +157,7 @@ def free_slots(*, blocks, first_day: date, days: int, duration: timedelta, buffe
     return slots
 
 
-def _starts(day, block, duration, policy, zone):
+def _starts(day: date, block: Block, duration: timedelta, policy: Policy, zone: ZoneInfo) -> Iterator[datetime]:
     """Start times in one block of hours, `policy.step` apart on the wall clock, inside the policy's window."""
     block_end = datetime.combine(day, block.ends_at, tzinfo=zone)
     wall = datetime.combine(day, block.starts_at)
@@ -154,14 +167,14 @@ def _starts(day, block, duration, policy, zone):
             yield start
 
 
-def find_slots(visit_type, first_day: date, days: int, provider=None, policy=None, ignore=None):
+def find_slots(visit_type: VisitType, first_day: date, days: int, provider: Provider | None = None,
+               policy: Policy | None = None, ignore: int | None = None) -> list[Slot]:
     """Load the schedule for the window in three queries, whatever its size, and compute the free slots."""
     from appointments.models import WorkingHours
 
     policy = policy or Policy.for_patients()
     zone = ZoneInfo(settings.TIME_ZONE)
-    window_start = datetime.combine(first_day, time.min, tzinfo=zone)
-    window_end = datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone)
+    window_start, window_end = local_days(first_day, days)
 
     hours = WorkingHours.objects.filter(provider__active=True, provider__visit_types=visit_type)
     if provider is not None:
@@ -188,30 +201,29 @@ def find_slots(visit_type, first_day: date, days: int, provider=None, policy=Non
     )
 
 
-def cached_slots(visit_type, first_day: date, days: int, provider=None, policy=None):
+def cached_slots(visit_type: VisitType, first_day: date, days: int, provider: Provider | None = None,
+                 policy: Policy | None = None) -> list[Slot]:
     """`find_slots` for pages that only show times, kept in memory under the schedule version.
 
     Every change find_slots would see (a booking, move, cancellation or status change, hours,
-    closures, providers, visit types) bumps the version in its own transaction (appointments
-    migration 0003), so a kept answer is never older than the last commit. The notice and horizon
-    window moves with the clock, so it is applied on each call. A kept answer only shows times:
+    closures, providers, visit types) bumps the version in its own transaction (the
+    appointments_schedule_changed triggers), so a kept answer is never older than the last commit. The
+    notice and horizon window moves with the clock, so it is applied on each call. A kept answer only shows times:
     booking checks again and the database's exclusion constraint decides.
     """
     policy = policy or Policy.for_patients()
-    version = getattr(visit_type, "schedule_version", None)
+    version: int | None = getattr(visit_type, "schedule_version", None)
     if version is None:
         version = schedule_version()
     if version is None:
         return find_slots(visit_type, first_day, days, provider=provider, policy=policy)
-    key = (version, visit_type.pk, first_day, days, provider.pk if provider else None, policy.step, policy.online_only)
+    key: WindowKey = (
+        version, visit_type.pk, first_day, days, provider.pk if provider else None, policy.step, policy.online_only
+    )
     computed = _computed.get(key)
     if computed is None:
-        zone = ZoneInfo(settings.TIME_ZONE)
-        whole_window = replace(
-            policy,
-            earliest=datetime.combine(first_day, time.min, tzinfo=zone),
-            latest=datetime.combine(first_day + timedelta(days=days), time.min, tzinfo=zone),
-        )
+        earliest, latest = local_days(first_day, days)
+        whole_window = replace(policy, earliest=earliest, latest=latest)
         slots = find_slots(visit_type, first_day, days, provider=provider, policy=whole_window)
         computed = (slots, [slot.start for slot in slots])
         _computed.set(key, computed)
@@ -219,7 +231,7 @@ def cached_slots(visit_type, first_day: date, days: int, provider=None, policy=N
     return slots[bisect_left(starts, policy.earliest) : bisect_right(starts, policy.latest)]
 
 
-def clock_key(version, now: datetime) -> str:
+def clock_key(version: int, now: datetime) -> str:
     """What of the clock a page of free times depends on under one schedule version: the same key,
     the same times shown.
 
@@ -240,7 +252,7 @@ def clock_key(version, now: datetime) -> str:
     )
 
 
-def _micro(moment) -> int:
+def _micro(moment: datetime | time) -> int:
     return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000 + moment.microsecond
 
 
@@ -253,14 +265,15 @@ def _grid(step: timedelta) -> int:
     return grid
 
 
-def schedule_version():
+def schedule_version() -> int | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT number FROM truffles_version WHERE name = 'schedule'")
         row = cursor.fetchone()
-    return row[0] if row else None
+    return int(row[0]) if row else None
 
 
-def is_free(visit_type, provider, start: datetime, policy=None, ignore=None) -> bool:
+def is_free(visit_type: VisitType, provider: Provider, start: datetime, policy: Policy | None = None,
+            ignore: int | None = None) -> bool:
     """Is `start` one of the provider's free slots for this visit type right now?
 
     `ignore` leaves one appointment out, so an appointment can move to a time overlapping its own.
@@ -272,11 +285,11 @@ def is_free(visit_type, provider, start: datetime, policy=None, ignore=None) -> 
     )
 
 
-def _busy(provider_ids, start, end, ignore=None) -> dict:
+def _busy(provider_ids: set[int], start: datetime, end: datetime, ignore: int | None = None) -> dict[int, list[Span]]:
     """provider id -> [(start, busy_until)] of the active appointments overlapping the window."""
     from appointments.models import Appointment
 
-    busy = {}
+    busy: dict[int, list[Span]] = {}
     for pid, starts_at, until in (
         Appointment.objects.holding_time()
         .overlapping(start, end)
@@ -288,11 +301,12 @@ def _busy(provider_ids, start, end, ignore=None) -> dict:
     return busy
 
 
-def _closures(start, end):
+def _closures(start: datetime, end: datetime) -> tuple[dict[int, list[Span]], list[Span]]:
     """Closures overlapping the window: per provider, and those of the whole clinic."""
     from appointments.models import Closure
 
-    closures, clinic_closures = {}, []
+    closures: dict[int, list[Span]] = {}
+    clinic_closures: list[Span] = []
     for pid, starts_at, ends_at in Closure.objects.overlapping(start, end).values_list(
         "provider_id", "starts_at", "ends_at"
     ):
@@ -303,23 +317,22 @@ def _closures(start, end):
     return closures, clinic_closures
 
 
-def closed_days(visit_type, first_day: date, days: int, provider=None) -> dict[date, str]:
+def closed_days(visit_type: VisitType, first_day: date, days: int, provider: Provider | None = None) -> dict[date, str]:
     """Days nobody offers this visit type, with the reason a patient reads: a holiday's name, or none."""
     from appointments.models import Closure, WorkingHours
 
-    zone = ZoneInfo(settings.TIME_ZONE)
     hours = WorkingHours.objects.filter(provider__active=True, provider__visit_types=visit_type)
     if provider is not None:
         hours = hours.filter(provider=provider)
     open_weekdays = set(hours.values_list("weekday", flat=True))
     window = [first_day + timedelta(days=offset) for offset in range(days)]
     closed = {day: "" for day in window if day.weekday() not in open_weekdays}
-    start, end = (datetime.combine(day, time.min, tzinfo=zone) for day in (window[0], window[-1] + timedelta(days=1)))
+    start, end = local_days(first_day, days)
     for starts_at, ends_at, reason in (
         Closure.objects.overlapping(start, end).filter(provider=None).values_list("starts_at", "ends_at", "reason")
     ):
         for day in window:
-            day_start = datetime.combine(day, time.min, tzinfo=zone)
-            if starts_at <= day_start and ends_at >= day_start + timedelta(days=1):
+            day_start, day_end = local_days(day)
+            if starts_at <= day_start and ends_at >= day_end:
                 closed[day] = reason
     return closed

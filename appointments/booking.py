@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from appointments import availability, notifications, protection
-from appointments.models import Appointment, EmailCheck, Message, WorkingHours, submission_token_digest
+from appointments.models import Appointment, EmailCheck, Message, WorkingHours
 from appointments.signals import time_freed
-from truffles import metrics
+from appointments.tokens import submission_token_digest
+from core import metrics
 
 Status = Appointment.Status
 NO_DOUBLE_BOOKING = "appointment_no_double_booking"

@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from appointments import availability
-from appointments.models import Appointment, Closure, Provider, WorkingHours, local_days
+from appointments.models import Appointment, Closure, Provider, WorkingHours
+from core.days import local_days
 
 # How far past the shown days each specialist's first free time is looked for.
 LOOKAHEAD_DAYS = 14

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from appointments import calendar
 from appointments.models import Appointment, Message
-from truffles import dates
+from core import dates
 
 Kind = Message.Kind
 CALLED_OFF = {Kind.DECLINED, Kind.CANCELLED, Kind.PATIENT_CANCELLED}
@@ -43,18 +43,15 @@ def patient_link(appointment: Appointment) -> str:
         return ""
 
 
-def render(message: Message) -> EmailMultiAlternatives:
-    """The email for one message, from the appointment as it is now."""
+def context_for(message: Message) -> dict:
+    """What an email's templates may show: the appointment as it is now, its links, and the kind's extras."""
     appointment = message.appointment
-    clinic = settings.CLINIC
-    starts = timezone.localtime(appointment.starts_at)
-    day, when = dates.weekday_date(starts), dates.visit_moment(starts)
     choose = reverse("appointments:request") + "?" + urlencode({"visit_type": appointment.visit_type.slug})
     context = {
         "message": message,
         "appointment": appointment,
-        "clinic": clinic,
-        "starts": starts,
+        "clinic": settings.CLINIC,
+        "starts": timezone.localtime(appointment.starts_at),
         "manage_url": patient_link(appointment),
         "choose_url": site_url(choose),
         "admin_url": site_url(reverse("admin:appointments_appointment_change", args=[appointment.pk])),
@@ -66,7 +63,16 @@ def render(message: Message) -> EmailMultiAlternatives:
     if message.kind == Kind.WAITLIST_OFFER:
         context["offer"] = offer = getattr(message, "waitlist_offer", None)
         context["claim_url"] = site_url(offer.get_absolute_url()) if offer else ""
-    subject = SUBJECTS[message.kind].format(reference=appointment.reference, when=when, day=day)
+    return context
+
+
+def render(message: Message) -> EmailMultiAlternatives:
+    """The email for one message, from the appointment as it is now."""
+    appointment, clinic, context = message.appointment, settings.CLINIC, context_for(message)
+    starts = context["starts"]
+    subject = SUBJECTS[message.kind].format(
+        reference=appointment.reference, when=dates.visit_moment(starts), day=dates.weekday_date(starts)
+    )
     template = f"emails/{message.kind}"
     recipient = appointment.email if message.to_patient else settings.TRUFFLES_MESSAGES["CLINIC_INBOX"]
     domain = urlsplit(settings.TRUFFLES_MESSAGES["SITE_URL"]).hostname or "truffles-veins"

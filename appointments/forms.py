@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Provider, VisitType
 from articles.models import RiskFactor
+from core.days import age_on
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
 # What a patient agrees to when they tick the text box (TCPA); stored word for word with its version.
@@ -305,13 +306,8 @@ class AppointmentRequestForm(forms.ModelForm):
         ):
             self.add_error("text_consent", "To get texts, tick this box to agree to them, or choose email only.")
         born = cleaned.get("date_of_birth")
-        if born:
-            today = timezone.localdate()
-            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-            if age < 18 and not cleaned.get("guardian_name", "").strip():
-                self.add_error(
-                    "guardian_name", "Patients under 18 need a parent or guardian: enter their full name."
-                )
+        if born and age_on(born, timezone.localdate()) < 18 and not cleaned.get("guardian_name", "").strip():
+            self.add_error("guardian_name", "Patients under 18 need a parent or guardian: enter their full name.")
         return cleaned
 
 

@@ -8,12 +8,13 @@ no patient detail is read.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+
+from core.days import local_days
 
 # A cancellation this close to the visit leaves a time that is hard to fill: counted as "late".
 LATE_CANCELLATION = timedelta(hours=24)
@@ -37,8 +38,7 @@ class Period:
     @property
     def bounds(self):
         """Aware datetimes: the start of the first day and the start of the day after the last, clinic time."""
-        days = (self.first, self.last + timedelta(days=1))
-        return tuple(timezone.make_aware(datetime.combine(day, time.min)) for day in days)
+        return local_days(self.first, (self.last - self.first).days + 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

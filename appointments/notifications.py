@@ -31,16 +31,17 @@ the admin, nothing more.
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from appointments import emails, sms, texts
-from appointments.models import Appointment, Message, TextOptOut
+from appointments.models import Appointment, EmailCheck, Message, TextOptOut
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def channels_for(appointment: Appointment) -> list[str]:
     return [Channel.EMAIL, Channel.TEXT] if appointment.wants_email else [Channel.TEXT]
 
 
-def announce(appointment: Appointment, event) -> list[Message]:
+def announce(appointment: Appointment, event: str) -> list[Message]:
     """Record and queue the notifications an appointment change owes. Call it inside the change's transaction.
 
     `appointment` carries its new state. Announcing the same event twice creates nothing new.
@@ -90,7 +91,7 @@ def announce(appointment: Appointment, event) -> list[Message]:
         return [message for args in wanted if (message := _owe(appointment, *args, sequence=sequence))]
 
 
-def _owe(appointment, kind, channel, send_after, *, sequence) -> Message | None:
+def _owe(appointment: Appointment, kind: str, channel: str, send_after: datetime, *, sequence: int) -> Message | None:
     """The row for one notification on one channel, queued; None when it was owed already."""
     message, new = Message.objects.get_or_create(
         appointment=appointment, kind=kind, sequence=sequence, channel=channel, defaults={"send_after": send_after}
@@ -109,7 +110,7 @@ def fall_back_to_email(message: Message, why: str) -> None:
         logger.info("Text %s for %s goes by email instead: %s", message.pk, message.appointment.reference, why)
 
 
-def send_email_code(check) -> Message:
+def send_email_code(check: EmailCheck) -> Message:
     """Queue the email with the request's latest code (the number of codes sent is its sequence)."""
     message = Message.objects.create(
         appointment_id=check.appointment_id, kind=Kind.EMAIL_CODE, sequence=check.codes_sent
@@ -118,14 +119,13 @@ def send_email_code(check) -> Message:
     return message
 
 
-def offer_time(offer) -> Message:
+def offer_time(appointment: Appointment, offer_id: int) -> Message:
     """Record and queue a waitlist offer (waitlist/offers.py) on the patient's channels, inside the offer's transaction.
 
     The offer's id is the message's sequence: one message per offer and channel, whatever retries happen.
     Returns the email when there is one (its link claims the offer), else the text (Y claims it).
     """
-    appointment = offer.entry.appointment
-    made = [_owe(appointment, Kind.WAITLIST_OFFER, channel, timezone.now(), sequence=offer.pk)
+    made = [_owe(appointment, Kind.WAITLIST_OFFER, channel, timezone.now(), sequence=offer_id)
             for channel in channels_for(appointment)]  # fmt: skip
     return next(message for message in made if message)
 
@@ -177,10 +177,12 @@ def deliver(message_id: int) -> str:
         outgoing = sms.render(message) if message.channel == Channel.TEXT else emails.render(message)
         message.state, message.claimed_at, message.attempts = State.SENDING, now, message.attempts + 1
         message.save(update_fields=["state", "claimed_at", "attempts"])
-    return _send_text(message, outgoing) if message.channel == Channel.TEXT else _send_email(message, outgoing)
+    if isinstance(outgoing, EmailMultiAlternatives):
+        return _send_email(message, outgoing)
+    return _send_text(message, outgoing)
 
 
-def _hold_text(message: Message, now) -> str:
+def _hold_text(message: Message, now: datetime) -> str:
     """Why a due text does not leave now (and what happens instead), or an empty string."""
     if not sms.enabled() or TextOptOut.objects.stopped(message.appointment.phone):
         fall_back_to_email(message, "Not texted: texting is off or the number opted out; sent by email.")
@@ -194,7 +196,7 @@ def _hold_text(message: Message, now) -> str:
     return ""
 
 
-def _send_email(message: Message, email) -> str:
+def _send_email(message: Message, email: EmailMultiAlternatives) -> str:
     try:
         email.send()
     except (OSError, smtplib.SMTPException) as error:
@@ -233,7 +235,7 @@ def refused_for_good(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def _record_failure(message_id: int, error: Exception, final=False) -> str:
+def _record_failure(message_id: int, error: Exception, final: bool = False) -> str:
     with transaction.atomic():
         message = Message.objects.select_for_update().select_related("appointment").get(pk=message_id)
         message.last_error = describe(error)
@@ -251,7 +253,7 @@ def _record_failure(message_id: int, error: Exception, final=False) -> str:
             logger.info("Will retry %s message %s at %s: %s", message.kind, message.pk, message.send_after,
                         message.last_error)  # fmt: skip
         message.save(update_fields=["state", "last_error", "send_after"])
-    return message.state
+    return str(message.state)
 
 
 def describe(error: Exception) -> str:
@@ -302,7 +304,7 @@ def _obsolete_code(message: Message) -> str:
     return ""
 
 
-def send_again(queryset) -> int:
+def send_again(queryset: QuerySet[Message]) -> int:
     """Staff's "send again" for messages that failed for good: a fresh set of attempts."""
     with transaction.atomic():
         failed = list(queryset.select_for_update().filter(state=State.FAILED))

@@ -2,8 +2,8 @@
 
 A reply is about the sender's next visit, found by their number. One keyword, one handler:
 `KEYWORDS` maps what a patient may text (trimmed, any case) to the function that answers it; a
-new keyword (the waitlist's "Y") is one handler and one entry there. STOP, START and HELP work for
-any number, known or not, as the carriers require.
+new keyword is one handler and one entry there (the waitlist adds its "Y" with `add_keyword`).
+STOP, START and HELP work for any number, known or not, as the carriers require.
 """
 
 from collections.abc import Callable
@@ -73,8 +73,10 @@ def _record_opt_out(number: str, keyword: str, *, opted_out: bool) -> None:
     # Texts still queued for this number go by email instead when they fall due (notifications._hold_text).
 
 
-def _reply(text: InboundText, appointment: Appointment, meaning: str, answer_name: str, link: str = "",
-           **fields) -> str:  # fmt: skip
+def record_reply(
+    text: InboundText, appointment: Appointment, meaning: str, answer_name: str, link: str = "", **fields: object
+) -> str:
+    """Record what a patient's text did, and the answer to text back."""
     TextReply.objects.create(appointment=appointment, provider_id=text.sid, meaning=meaning, **fields)
     facts = sms.facts_for(appointment)
     return texts.answer(answer_name, replace(facts, link=link) if link else facts)
@@ -82,45 +84,35 @@ def _reply(text: InboundText, appointment: Appointment, meaning: str, answer_nam
 
 def opt_out_or_in(text: InboundText, appointment: Appointment) -> str:
     meaning = _meaning(keyword_of(text.body))
-    return _reply(text, appointment, meaning, _GENERAL[meaning])
+    return record_reply(text, appointment, meaning, _GENERAL[meaning])
 
 
 def confirm_coming(text: InboundText, appointment: Appointment) -> str:
     booking.confirm_by_patient(appointment)
-    return _reply(text, appointment, Meaning.CONFIRM, "confirmed")
+    return record_reply(text, appointment, Meaning.CONFIRM, "confirmed")
 
 
 def change_time(text: InboundText, appointment: Appointment) -> str:
     if not appointment.short_link_path():  # booked by phone: no link anyone keeps
-        return _reply(text, appointment, Meaning.CHANGE, "not_understood", needs_attention=True)
-    return _reply(text, appointment, Meaning.CHANGE, "change", sms.site_url(appointment.short_link_path(change=True)))
-
-
-def take_offer(text: InboundText, appointment: Appointment) -> str:
-    """Y: claim the sender's latest waitlist offer (found by their number), and say whether they got it."""
-    from waitlist import offers  # the waitlist builds on appointments, not the other way round
-    from waitlist.models import Offer
-
-    offer = Offer.objects.filter(entry__appointment__phone=text.number).order_by("-created_at", "-pk").first()
-    if offer is None:
-        return not_understood(text, appointment)
-    claim = offers.claim(offer.pk)
-    moved = offer.entry.appointment
-    moved.refresh_from_db()
-    return _reply(text, moved, Meaning.TAKE_OFFER, "offer_taken" if claim.moved else "offer_gone",
-                  needs_attention=False)  # fmt: skip
+        return record_reply(text, appointment, Meaning.CHANGE, "not_understood", needs_attention=True)
+    link = sms.site_url(appointment.short_link_path(change=True))
+    return record_reply(text, appointment, Meaning.CHANGE, "change", link)
 
 
 def not_understood(text: InboundText, appointment: Appointment) -> str:
-    return _reply(text, appointment, Meaning.OTHER, "not_understood", body=text.body[:1600], needs_attention=True)
+    return record_reply(text, appointment, Meaning.OTHER, "not_understood", body=text.body[:1600], needs_attention=True)
 
 
 KEYWORDS: dict[str, Handler] = {
     **dict.fromkeys(STOP_WORDS | START_WORDS | HELP_WORDS, opt_out_or_in),
     "C": confirm_coming,
     "R": change_time,
-    "Y": take_offer,
 }
+
+
+def add_keyword(keyword: str, handler: Handler) -> None:
+    """A keyword an app above this one answers (the waitlist's "Y"), added from its AppConfig.ready()."""
+    KEYWORDS[keyword_of(keyword)] = handler
 
 
 def record_delivery(notification_id: str, sid: str, status: str, error_code: str) -> None:

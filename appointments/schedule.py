@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from appointments.models import Appointment, Closure, Provider, local_days
+from appointments.models import Appointment, Closure, Provider
+from core.days import local_days
 
 
 def build_schedule(day, span="day"):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from appointments.models import Message
-from truffles import dates
+from core import dates
 
 Kind = Message.Kind
 SEGMENT = 160
@@ -58,7 +58,7 @@ class TextFacts:
 
 
 def when(starts: datetime) -> str:
-    """"Mon, Dec 14, 9:00 AM" (truffles/dates.py): short, and unambiguous within the 60 days patients book ahead."""
+    """"Mon, Dec 14, 9:00 AM" (core/dates.py): short, and unambiguous within the 60 days patients book ahead."""
     return f"{dates.short_weekday_date(starts)}, {dates.clock_time(starts)}"
 
 

@@ -1,12 +1,12 @@
 from django.urls import path
 
 from appointments import views
-from truffles.pagecache import public_page
+from core.pagecache import public_page
 
 app_name = "appointments"
 
 urlpatterns = [
-    # Kept per schedule version and booking clock: a hit needs no query (truffles/pagecache.py).
+    # Kept per schedule version and booking clock: a hit needs no query (core/pagecache.py).
     path("request/", public_page(views.request_start, key=views.free_times_page_key, shared=False), name="request"),
     path("request/details/", views.request_details, name="details"),
     path("request/check-email/", views.check_email, name="check_email"),

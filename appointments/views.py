@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET
 
 from appointments import availability, booking, calendar
 from appointments.forms import AppointmentRequestForm, EmailCodeForm, SlotSearchForm
-from appointments.models import Appointment, EmailCheck, Provider, VisitType, manage_token_digest
+from appointments.models import Appointment, EmailCheck, Provider, VisitType
+from appointments.tokens import manage_token_digest
 from articles.models import Article
-from truffles.client import client_address
-from truffles.models import Version
-from truffles.numbers import OverlongNumber, TooLong, whole_number, whole_number_or_none
-from truffles.pagecache import LocalCache
+from core.client import client_address
+from core.models import Version
+from core.numbers import OverlongNumber, TooLong, whole_number, whole_number_or_none
+from core.pagecache import LocalCache
 
 MAX_DAYS = 31
 # How far from today a date in a URL may point; beyond it, nothing is bookable anyway.
@@ -70,7 +71,7 @@ def _details_url(slot, visit_type, source="", reschedule=""):
 
 
 def free_times_page_key(request, now, versions):
-    """Pages of free times are kept per schedule version and booking clock (truffles/pagecache.py).
+    """Pages of free times are kept per schedule version and booking clock (core/pagecache.py).
 
     A booking, move or cancellation bumps the version in its own transaction, so each kept page
     loses that time at once. A reschedule link carries the patient's token: never kept.

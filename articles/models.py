@@ -1,5 +1,3 @@
-import calendar
-import datetime
 import hashlib
 import re
 
@@ -14,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import markdown
+from core.days import months_after
 
 # The text search configuration used for the stored vector and for every query against it.
 SEARCH_CONFIG = "english"
@@ -27,13 +26,6 @@ PROCEDURE_WORDS = re.compile(
     r"|closing (?:a |the |faulty )?veins?)\b",
     re.I,
 )
-
-
-def months_after(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later (the month's last day when it is shorter): when a review falls due."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def medical_text_digest(title: str, summary: str, body: str) -> str:

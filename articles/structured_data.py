@@ -10,27 +10,7 @@ def article_json_ld(article, *, page_url, home_url, list_url, clinic, risk_facto
     (the rows the appointment intake asks about) become that condition's `cause`s (what can bring on
     secondary RLS) and `riskFactor`s (what raises the risk).
     """
-    causes = [factor for factor in risk_factors if factor.is_cause]
-    other_factors = [factor for factor in risk_factors if not factor.is_cause]
-    conditions = [
-        {
-            "@type": "MedicalCondition",
-            "name": topic.name,
-            **({"alternateName": topic.alternate_name} if topic.alternate_name else {}),
-            **(
-                {"cause": [{"@type": "MedicalCause", "name": factor.name} for factor in causes]}
-                if causes
-                else {}
-            ),
-            **(
-                {"riskFactor": [{"@type": "MedicalRiskFactor", "name": factor.name} for factor in other_factors]}
-                if other_factors
-                else {}
-            ),
-        }
-        for topic in topics
-        if topic.is_medical_condition
-    ]
+    conditions = [_condition(topic, risk_factors) for topic in topics if topic.is_medical_condition]
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
@@ -53,28 +33,35 @@ def article_json_ld(article, *, page_url, home_url, list_url, clinic, risk_facto
         else None,
         "about": conditions[0] if len(conditions) == 1 else conditions or None,
         "citation": [_citation(reference) for reference in references] or None,
-        "breadcrumb": {
-            "@type": "BreadcrumbList",
-            "itemListElement": [
-                {"@type": "ListItem", "position": 1, "name": "Home", "item": home_url},
-                {"@type": "ListItem", "position": 2, "name": "Articles", "item": list_url},
-                {"@type": "ListItem", "position": 3, "name": article.title, "item": page_url},
-            ],
-        },
+        "breadcrumb": _breadcrumb([("Home", home_url), ("Articles", list_url), (article.title, page_url)]),
         "publisher": {
-            "@type": "MedicalClinic",
-            "name": clinic["name"],
-            "url": home_url,
-            "telephone": clinic["phone"],
-            "email": clinic["email"],
-            "address": clinic["address"],
+            "@type": "MedicalClinic", "name": clinic["name"], "url": home_url, "telephone": clinic["phone"],
+            "email": clinic["email"], "address": clinic["address"],
         },
-    }
-    if article.author_id and article.author.get_full_name():
-        data["author"] = {"@type": "Person", "name": article.author.get_full_name()}
-    else:
-        data["author"] = {"@type": "MedicalClinic", "name": clinic["name"], "url": home_url}
+        "author": {"@type": "Person", "name": article.author.get_full_name()}
+        if article.author_id and article.author.get_full_name()
+        else {"@type": "MedicalClinic", "name": clinic["name"], "url": home_url},
+    }  # fmt: skip
     return {key: value for key, value in data.items() if value is not None}
+
+
+def _condition(topic, risk_factors) -> dict:
+    """A topic that is a medical condition, with the risk factors the article covers as its causes
+    (what can bring on secondary RLS) and risk factors (what raises the risk)."""
+    condition = {"@type": "MedicalCondition", "name": topic.name}
+    if topic.alternate_name:
+        condition["alternateName"] = topic.alternate_name
+    if causes := [factor for factor in risk_factors if factor.is_cause]:
+        condition["cause"] = [{"@type": "MedicalCause", "name": factor.name} for factor in causes]
+    if others := [factor for factor in risk_factors if not factor.is_cause]:
+        condition["riskFactor"] = [{"@type": "MedicalRiskFactor", "name": factor.name} for factor in others]
+    return condition
+
+
+def _breadcrumb(trail: list[tuple[str, str]]) -> dict:
+    items = [{"@type": "ListItem", "position": position, "name": name, "item": url}
+             for position, (name, url) in enumerate(trail, start=1)]  # fmt: skip
+    return {"@type": "BreadcrumbList", "itemListElement": items}
 
 
 def _citation(reference):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from articles import feeds, views
-from truffles.pagecache import public_page
+from core.pagecache import public_page
 
 app_name = "articles"
 

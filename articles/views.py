@@ -69,7 +69,7 @@ class ArticleDetailView(DetailView):
         if request.user.is_authenticated:
             # Staff see previews and admin messages: always a fresh page, never stored.
             patch_cache_control(response, private=True, no_store=True)
-        # Visitors without a session get the page, its ETag and its 304s from truffles/pagecache.py.
+        # Visitors without a session get the page, its ETag and its 304s from core/pagecache.py.
         return response
 
     def get_context_data(self, **kwargs):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 
 from audit.models import AuditEntry
-from truffles.numbers import whole_number_or_none
+from core.numbers import whole_number_or_none
 
 REFERENCE_PREFIX = "TVS-"
 

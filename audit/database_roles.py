@@ -3,7 +3,7 @@
 Migrations run as the owner (TRUFFLES_DATABASE_ROLE=owner); the site runs as the app's role
 (settings.DATABASE_APP_ROLE). The app's role reads and writes the application's tables, but on the
 audit trail it may only add and read entries: no UPDATE, DELETE or TRUNCATE, and as it owns nothing
-it cannot drop or disable the triggers that guard the trail (staff migrations 0002 and 0004, audit 0002).
+it cannot drop or disable the triggers that guard the trail (audit/triggers.py).
 """
 
 from django.conf import settings

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from audit import trail
-from truffles.client import client_address
+from core.client import client_address
 
 logger = logging.getLogger(__name__)
 

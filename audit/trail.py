@@ -1,6 +1,6 @@
 """Writing the audit trail: who is acting on this connection, and who viewed or exported what.
 
-Changes are recorded by a PostgreSQL trigger (staff migrations 0002 and 0004), so bulk
+Changes are recorded by PostgreSQL triggers (their current SQL: audit/triggers.py), so bulk
 `QuerySet.update()` calls and admin actions are caught too; it reads the acting user and client
 address from the connection's `truffles.*` settings, which `AuditContextMiddleware` sets per
 request and `acting_as()` sets for management commands. Views and exports are recorded here.
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 from audit.models import AuditEntry
-from truffles.client import client_address
+from core.client import client_address
 
 CONTEXT_KEYS = ("truffles.user_id", "truffles.username", "truffles.address")
 

@@ -1,6 +1,6 @@
 """The audit trail's triggers as the database runs them now: one place to read what each one does.
 
-Migrations (staff 0002 and 0004, audit 0002 to 0004) created and replaced these; a migration keeps
+Migrations of the staff and audit apps created and replaced these; a migration keeps
 the SQL of its day, this module the current one. tests/audit/test_triggers.py compares it with the
 migrated database, so a migration that changes a function must change it here too.
 

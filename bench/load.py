@@ -435,7 +435,7 @@ def main():
     from django.conf import settings
     from django.core.management import call_command
 
-    from truffles.database import url_for
+    from core.database import url_for
 
     use_bench_database("load")
     call_command("load_demo", verbosity=0)

@@ -58,7 +58,8 @@ def form(client, vein, slot, **answers):
     return {
         **query, **hidden, "first_name": "Maria", "last_name": "Lopez", "date_of_birth_month": month,
         "date_of_birth_day": day, "date_of_birth_year": year, "phone": "(201) 555-0123", "reasons": ["varicose"],
-        "urgent_one_leg": "no", "urgent_breathing": "no", "consent": "on", "website": "", **answers,
+        "urgent_one_leg": "no", "urgent_breathing": "no", "urgent_bleeding": "no", "urgent_cord": "no",
+        "consent": "on", "website": "", **answers,
     }  # fmt: skip
 
 

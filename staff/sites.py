@@ -106,6 +106,11 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
 
 
 class StaffAdminSite(OTPAdminSite):
+    """The clinic's admin (`admin.site`, through staff.apps.StaffAdminConfig): the staff's workplace."""
+
+    site_header = "Truffles Vein Specialists — staff"
+    site_title = "Truffles staff"
+    index_title = "Clinic administration"
     login_template = "staff/login.html"
 
     @property

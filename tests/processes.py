@@ -23,7 +23,7 @@ import psutil
 from django.conf import settings
 from django.db import connection
 
-from truffles.database import url_for
+from core.database import url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 GRANIAN = str(Path(sys.executable).with_name("granian"))
@@ -155,13 +155,13 @@ def running(process):
 
 @contextmanager
 def dedicated_postgres():
-    """A PostgreSQL cluster of this test's own, set up as the embedded default is (truffles/database.py).
+    """A PostgreSQL cluster of this test's own, set up as the embedded default is (core/database.py).
 
     Yields the server handle (its log is server.log), the app's and the owner's URLs and the data
     directory. Tests that
     freeze or stop a server use this one, never a shared server.
     """
-    from truffles.database import embedded_database_urls
+    from core.database import embedded_database_urls
 
     # Under var/, not pytest's temporary folders: the server runs as another user, who must reach it.
     (ROOT / "var").mkdir(exist_ok=True)

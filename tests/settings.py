@@ -19,7 +19,7 @@ from truffles.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# The audit table refuses TRUNCATE (staff migration 0004) unless the connection opts in; Django's
+# The audit table refuses TRUNCATE (audit/triggers.py) unless the connection opts in; Django's
 # test flush between transactional tests empties tables with TRUNCATE, so test connections opt in.
 _database_options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
 # A test's commits need not survive a crash of the server: not waiting for the disk on each commit

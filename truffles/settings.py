@@ -1,8 +1,8 @@
-"""Settings for Truffles, read from environment variables.
+"""Settings for Truffles, read from environment variables (every one is listed in the README).
 
-Safe by default: DEBUG is off, a secret key is required outside development,
-and HTTPS-only cookies and headers are on. `make run` opts into development
-with DJANGO_DEBUG=true. Every variable is listed in the README.
+Safe by default: DEBUG is off, a secret key is required outside development, and HTTPS-only cookies
+and headers are on; `make run` opts into development with DJANGO_DEBUG=true. The file reads top to
+bottom: Django's own settings in the order a request meets them, then the clinic's.
 """
 
 import ipaddress
@@ -11,13 +11,14 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
 env = environ.Env()
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# --- Core -------------------------------------------------------------------------------------------
 
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -26,53 +27,62 @@ if not SECRET_KEY:
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     SECRET_KEY = "insecure-development-only-key-never-used-in-production"  # noqa: S105
-
-ALLOWED_HOSTS = env.list(
-    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
-)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "staff.apps.StaffAdminConfig",  # Django's admin with our site (two-factor sign-in) as admin.site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
+    "whitenoise.runserver_nostatic",  # runserver serves static files as production does
     "django.contrib.staticfiles",
-    "django.contrib.postgres",
+    "django.contrib.postgres",  # full-text search, the exclusion constraint that prevents double booking
     "django.contrib.sitemaps",
     "crispy_forms",
     "crispy_bootstrap5",
     "phonenumber_field",
     "bootstrap",
-    "truffles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks_db",
+    # Ours, each importing only those above it (README "Layout"; tests/test_layers.py holds it).
+    "core",
     "audit",
     "articles",
     "appointments",
     "waitlist",
-    "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
     "staff",
-    "django_tasks_db",
+    "truffles",
 ]
 
 MIDDLEWARE = [
+    # Outermost: times and counts every request and writes its one log line (core/middleware.py).
+    "core.middleware.RequestRecordMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content Security Policy below, with a nonce for our few scripts.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Permissions-Policy on every response, no-store on pages that show or carry patient data.
+    "core.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "truffles.compression.PublicPageGZipMiddleware",
-    # Before sessions and auth: a stored public page skips them (truffles/pagecache.py).
-    "truffles.pagecache.PublicPageCacheMiddleware",
+    # Stored public pages are kept gzipped too: compress before the page cache stores them.
+    "core.compression.PublicPageGZipMiddleware",
+    # Before sessions and auth: a stored public page skips them (core/pagecache.py).
+    "core.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Marks a user verified by their second factor (request.user.is_verified()).
     "django_otp.middleware.OTPMiddleware",
+    # Staff sessions end after idle minutes and after a day's hours in any case.
     "staff.middleware.StaffSessionTimeoutMiddleware",
     # A staff page opened by another site's link shows nothing and records no view until confirmed here.
     "audit.middleware.CrossSiteStaffPageMiddleware",
+    # Who is acting, for the audit trail's database triggers.
     "audit.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -90,24 +100,27 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",  # the nonce for our script tags
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "truffles.context_processors.clinic",
+                "core.context_processors.clinic",
             ],
-            # US dates ("Monday, December 7") in every template without {% load %}: truffles/dates.py.
-            "builtins": ["truffles.templatetags.us_dates"],
+            # US dates ("Monday, December 7") in every template without {% load %}: core/dates.py.
+            "builtins": ["core.templatetags.us_dates"],
         },
     },
 ]
 
-# Database: DATABASE_URL when given, otherwise the embedded server under var/. Least privilege: the site
-# runs as the app's role; migrations run as the owner's (TRUFFLES_DATABASE_ROLE=owner, which
-# `manage.py migrate` sets), from DATABASE_OWNER_URL (without it, DATABASE_URL's role does both).
+# --- Database ---------------------------------------------------------------------------------------
+
+# DATABASE_URL when given, otherwise the embedded server under var/. Least privilege: the site runs as
+# the app's role; migrations run as the owner's (TRUFFLES_DATABASE_ROLE=owner, which `manage.py migrate`
+# sets), from DATABASE_OWNER_URL (without it, DATABASE_URL's role does both).
 if env.str("DATABASE_URL", default=""):
     _app_database = env.db("DATABASE_URL")
     _owner_database = env.db("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", default="") else None
 else:
-    from truffles.database import embedded_database_urls
+    from core.database import embedded_database_urls
 
     _app_database, _owner_database = map(env.db_url_config, embedded_database_urls())
 # The role that audit/database_roles.py grants the site's privileges to after each migrate.
@@ -117,7 +130,7 @@ DATABASES = {"default": _owner_database if _as_owner and _owner_database else _a
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Bounds on the database (truffles/database.py): connecting, and each statement. The server cancels a
+# Bounds on the database (core/database.py): connecting, and each statement. The server cancels a
 # statement after DJANGO_DB_STATEMENT_TIMEOUT seconds; a server that answers nothing at all (frozen,
 # network gone) is given up by the client a few seconds later, so a request never hangs on it.
 # Migrations (as the owner) may build indexes on big tables: no statement bound for them.
@@ -131,93 +144,117 @@ if DATABASE_STATEMENT_TIMEOUT:
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Staff sign-in (README "Staff accounts and two-factor login") ------------------------------------
+
 # django-axes first: it refuses sign-in attempts while a user and address are locked out.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute-force lockout per username and client address together.
+AXES_FAILURE_LIMIT = env.int("TRUFFLES_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("TRUFFLES_LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.client.client_address"
+AXES_LOCKOUT_CALLABLE = "staff.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Second factor (TOTP) for the admin; on unless DEBUG, so production always asks for it.
+TRUFFLES_REQUIRE_2FA = env.bool("TRUFFLES_REQUIRE_2FA", default=not DEBUG)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff sessions end after this long without activity, and after this long in any case.
+TRUFFLES_STAFF_IDLE_MINUTES = env.int("TRUFFLES_STAFF_IDLE_MINUTES", default=30)
+TRUFFLES_STAFF_SESSION_HOURS = env.int("TRUFFLES_STAFF_SESSION_HOURS", default=12)
+
+# --- Language, time, formats ------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TRUFFLES_TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
-# Our date and time formats (truffles/formats/en/formats.py): "Mon Dec 7, 2026, 9:30 AM".
-FORMAT_MODULE_PATH = ["truffles.formats"]
+# Our date and time formats (core/formats/en/formats.py): "Mon Dec 7, 2026, 9:30 AM".
+FORMAT_MODULE_PATH = ["core.formats"]
+PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
+
+# --- Static files, uploads, caches ------------------------------------------------------------------
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names and compressed copies in production, so browsers keep static files for a year.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# The deployed release (e.g. the commit): part of article pages' ETag, so a deploy refreshes what browsers kept.
-TRUFFLES_RELEASE = env.str("TRUFFLES_RELEASE", default="")
-# Whole public pages for visitors without a session, keyed by the content version (truffles/pagecache.py):
-# shared by every app server through Redis when REDIS_URL is set, else PostgreSQL's database cache,
-# with the most used pages also kept in each process's memory.
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Whole public pages for visitors without a session, keyed by the content version (core/pagecache.py):
+# shared by every app server through Redis when REDIS_URL is set, else PostgreSQL's database cache, with
+# the most used pages also kept in each process's memory. The shared cache is written by the site's role
+# (or whoever reaches Redis): its values are signed, and an entry without the signature is a miss, never
+# unpickled nor served (core/cache.py).
 REDIS_URL = env.str("REDIS_URL", default="")
-TRUFFLES_PAGE_CACHE = env.bool("TRUFFLES_PAGE_CACHE", default=True)
-TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES = env.int("TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES", default=200)
-# Each process learns new versions from PostgreSQL's NOTIFY (truffles/versions.py) instead of asking per request.
-TRUFFLES_VERSION_LISTENER = env.bool("TRUFFLES_VERSION_LISTENER", default=True)
-# The shared cache is written by the site's role (or whoever reaches Redis): its values are signed, and an
-# entry without the signature is a miss, never unpickled nor served (truffles/cache.py).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "OPTIONS": {"serializer": "truffles.cache.SignedPickleSerializer"},
+        "OPTIONS": {"serializer": "core.cache.SignedPickleSerializer"},
+        "TIMEOUT": 24 * 3600,
+        "KEY_PREFIX": "truffles",
     }
     if REDIS_URL
     else {
-        "BACKEND": "truffles.cache.SignedDatabaseCache",
+        "BACKEND": "core.cache.SignedDatabaseCache",
         "LOCATION": "truffles_page_cache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
+        "TIMEOUT": 24 * 3600,
+        "KEY_PREFIX": "truffles",
     },
 }
-CACHES["pages"]["TIMEOUT"] = 24 * 3600
-CACHES["pages"]["KEY_PREFIX"] = "truffles"
-MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+TRUFFLES_PAGE_CACHE = env.bool("TRUFFLES_PAGE_CACHE", default=True)
+TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES = env.int("TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES", default=200)
+# Each process learns new versions from PostgreSQL's NOTIFY (core/versions.py) instead of asking per request.
+TRUFFLES_VERSION_LISTENER = env.bool("TRUFFLES_VERSION_LISTENER", default=True)
+# The deployed release (e.g. the commit): part of article pages' ETag, so a deploy refreshes what browsers kept.
+TRUFFLES_RELEASE = env.str("TRUFFLES_RELEASE", default="")
 
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+# --- Email and background work ----------------------------------------------------------------------
 
-# Email: console in development, SMTP from EMAIL_URL (smtp+tls://user:pass@host:587) in production;
-# encrypted by default, and check --deploy warns (truffles.W008) about a plain smtp:// server.
+# A mail or text provider that accepts and then stalls must not hold a worker for ever: one bound for both.
+_provider_timeout = env.float("TRUFFLES_MAIL_TIMEOUT_SECONDS", default=5)
+# Console in development, SMTP from EMAIL_URL (smtp+tls://user:pass@host:587) in production; encrypted
+# by default, and check --deploy warns (truffles.W008) about a plain smtp:// server.
 _email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp+tls://localhost:587")
+_smtp_options = {
+    option: _email[key]
+    for key, option in [
+        ("EMAIL_HOST", "host"),
+        ("EMAIL_PORT", "port"),
+        ("EMAIL_HOST_USER", "username"),
+        ("EMAIL_HOST_PASSWORD", "password"),
+        ("EMAIL_USE_TLS", "use_tls"),
+        ("EMAIL_USE_SSL", "use_ssl"),
+    ]
+    if key in _email
+}
 MAILERS = {
     "default": {
         "BACKEND": _email["EMAIL_BACKEND"],
-        "OPTIONS": {
-            option: _email[key]
-            for key, option in [
-                ("EMAIL_HOST", "host"),
-                ("EMAIL_PORT", "port"),
-                ("EMAIL_HOST_USER", "username"),
-                ("EMAIL_HOST_PASSWORD", "password"),
-                ("EMAIL_USE_TLS", "use_tls"),
-                ("EMAIL_USE_SSL", "use_ssl"),
-            ]
-            if key in _email
-        }
-        # A mail server that accepts and then stalls must not hold a worker for ever.
-        | {"timeout": env.float("TRUFFLES_MAIL_TIMEOUT_SECONDS", default=5)}
-        if "smtp" in _email["EMAIL_BACKEND"]
-        else {},
+        "OPTIONS": _smtp_options | {"timeout": _provider_timeout} if "smtp" in _email["EMAIL_BACKEND"] else {},
     }
 }
 DEFAULT_FROM_EMAIL = env.str(
@@ -230,39 +267,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # The worker beats this often; /healthz says "degraded" (still 200) when no beat came for the stale period.
 TRUFFLES_WORKER_HEARTBEAT_SECONDS = env.float("TRUFFLES_WORKER_HEARTBEAT_SECONDS", default=15)
 TRUFFLES_WORKER_STALE_SECONDS = env.int("TRUFFLES_WORKER_STALE_SECONDS", default=300)
-# Messages to patients and the clinic: sent by the worker, retried with doubling waits, never with health details.
-# A health article's medical review falls due this many months after the last one.
-TRUFFLES_REVIEW_MONTHS = env.int("TRUFFLES_REVIEW_MONTHS", default=12)
 
-TRUFFLES_MESSAGES = {
-    "TIMEOUT_SECONDS": env.float("TRUFFLES_MAIL_TIMEOUT_SECONDS", default=5),
-    "ATTEMPTS": env.int("TRUFFLES_MAIL_ATTEMPTS", default=8),
-    "RETRY_SECONDS": env.float("TRUFFLES_MAIL_RETRY_SECONDS", default=60),
-    "REMINDER_HOURS": env.float("TRUFFLES_REMINDER_HOURS", default=24),
-    "CLINIC_INBOX": env.str("TRUFFLES_CLINIC_INBOX", default="") or None,
-    # Links in messages: the worker has no request to take the host from.
-    "SITE_URL": env.str("TRUFFLES_SITE_URL", default="").rstrip("/")
-    or ("http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"),
-}
+# --- Security ---------------------------------------------------------------------------------------
 
-# Texts through Twilio (appointments/sms.py): off until the account and a sender are set.
-TWILIO = {
-    "ACCOUNT_SID": env.str("TWILIO_ACCOUNT_SID", default=""),
-    "AUTH_TOKEN": env.str("TWILIO_AUTH_TOKEN", default=""),
-    "FROM_NUMBER": env.str("TWILIO_FROM_NUMBER", default=""),
-    "MESSAGING_SERVICE_SID": env.str("TWILIO_MESSAGING_SERVICE_SID", default=""),
-    # Another server speaking Twilio's API (tools/fake_twilio.py for tests and `make run`, a staging mock).
-    "API_URL": env.str("TWILIO_API_URL", default="https://api.twilio.com").rstrip("/"),
-}
-_quiet = env.str("TRUFFLES_TEXT_QUIET_HOURS", default="21:00-08:00").split("-")
-TRUFFLES_TEXTS = {
-    # No text leaves between these clinic times (TCPA: 8 am to 9 pm at the patient's place); it waits for the morning.
-    "QUIET_HOURS": tuple(time.fromisoformat(part.strip()) for part in _quiet),
-    # Stored with each patient's consent to texts; change it when the consent wording changes.
-    "CONSENT_VERSION": env.str("TRUFFLES_TEXT_CONSENT_VERSION", default="2026-12"),
-}
-
-# Security: strict by default. `make serve` relaxes only what plain HTTP on loopback needs.
+# Strict by default. `make serve` relaxes only what plain HTTP on loopback needs.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -276,7 +284,7 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Proxies in front that append to X-Forwarded-For; the client is the hop just before them (truffles/client.py).
+# Proxies in front that append to X-Forwarded-For; the client is the hop just before them (core/client.py).
 TRUFFLES_TRUSTED_PROXIES = env.int(
     "DJANGO_TRUSTED_PROXY_COUNT", default=1 if env.bool("DJANGO_BEHIND_PROXY", default=False) else 0
 )
@@ -288,8 +296,6 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Content Security Policy (Django 6.0+): only our own origin, no inline scripts.
-from django.utils.csp import CSP  # noqa: E402
-
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -302,9 +308,6 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
-MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
-# Permissions-Policy on every response, no-store on pages that show or carry patient data.
-MIDDLEWARE.insert(2, "truffles.middleware.PrivacyHeadersMiddleware")
 PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(), "
     "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
@@ -313,10 +316,11 @@ PERMISSIONS_POLICY = (
 )
 # Path prefixes whose pages show patient details or carry a manage token in their links.
 NO_STORE_PATHS = ("/appointments/", "/admin/")
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
 
-# Logging: to stderr; never log request bodies (they carry health information). One JSON object per
-# line in production (truffles/logformat.py), plain text in development; TRUFFLES_LOG_FORMAT overrides.
+# --- Logging and monitoring -------------------------------------------------------------------------
+
+# To stderr; never request bodies (they carry health information). One JSON object per line in
+# production (core/logformat.py), plain text in development; TRUFFLES_LOG_FORMAT overrides.
 LOG_FORMAT = env.str("TRUFFLES_LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured("TRUFFLES_LOG_FORMAT must be 'json' or 'plain'.")
@@ -324,14 +328,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Every handler passes records through the patient-data filter, whatever its formatter
-    # (truffles/log_redaction.py): no token, query string, email, phone or date of birth in a line.
+    # (core/log_redaction.py): no token, query string, email, phone or date of birth in a line.
     "filters": {
-        "request_id": {"()": "truffles.logformat.RequestIdFilter"},
-        "no_patient_data": {"()": "truffles.log_redaction.PatientDataFilter"},
+        "request_id": {"()": "core.logformat.RequestIdFilter"},
+        "no_patient_data": {"()": "core.log_redaction.PatientDataFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "truffles.logformat.JSONLineFormatter"},
+        "json": {"()": "core.logformat.JSONLineFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
@@ -341,12 +345,9 @@ LOGGING = {
     # The twilio SDK logs each API call at INFO; only its warnings are kept.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"},
                 "twilio.http_client": {"level": "WARNING"}},
-}
-# Outermost: times and counts every request and writes its one log line (truffles/middleware.py); the
-# line (a few tens of microseconds) can be turned off where the proxy's access log is enough.
-MIDDLEWARE.insert(0, "truffles.middleware.RequestRecordMiddleware")
+}  # fmt: skip
+# Each request's log line (a few tens of microseconds) can be turned off where the proxy's access log is enough.
 TRUFFLES_REQUEST_LOG = env.bool("TRUFFLES_REQUEST_LOG", default=True)
-
 # /metrics (Prometheus) answers only the bearer token or these addresses/networks; everyone else gets a 404.
 TRUFFLES_METRICS_TOKEN = env.str("TRUFFLES_METRICS_TOKEN", default="")
 try:
@@ -364,6 +365,8 @@ TRUFFLES_BACKUP_KEEP = env.int("TRUFFLES_BACKUP_KEEP", default=42)  # a week of 
 # Where PostgreSQL's client programs are, when not beside the embedded server or in Debian's usual places.
 TRUFFLES_PG_BIN_DIR = env.str("TRUFFLES_PG_BIN_DIR", default="")
 
+# --- The clinic -------------------------------------------------------------------------------------
+
 US_TIME_ZONE_NAMES = {
     "America/New_York": "Eastern Time", "America/Chicago": "Central Time", "America/Denver": "Mountain Time",
     "America/Phoenix": "Mountain Time (Arizona)", "America/Los_Angeles": "Pacific Time",
@@ -379,7 +382,8 @@ CLINIC = {
     # How patients read the zone: "Eastern Time", not "America/New_York".
     "time_zone_name": env.str("TRUFFLES_TIME_ZONE_NAME", default=US_TIME_ZONE_NAMES.get(TIME_ZONE, TIME_ZONE)),
 }
-TRUFFLES_MESSAGES["CLINIC_INBOX"] = TRUFFLES_MESSAGES["CLINIC_INBOX"] or CLINIC["email"]
+OTP_TOTP_ISSUER = CLINIC["name"]  # the name staff see in their authenticator app
+
 # Booking policy for online requests (minutes, hours, days); staff bookings ignore notice and horizon.
 BOOKING = {
     "SLOT_STEP_MINUTES": env.int("TRUFFLES_SLOT_STEP_MINUTES", default=15),
@@ -402,6 +406,34 @@ BOOKING = {
         "aol.com", "comcast.net", "att.net", "verizon.net", "proton.me", "protonmail.com",
     ]),
     "PRIVACY_NOTICE_VERSION": env.str("TRUFFLES_PRIVACY_NOTICE_VERSION", default="2026-11"),
+}  # fmt: skip
+
+# Messages to patients and the clinic: sent by the worker, retried with doubling waits, never with health details.
+TRUFFLES_MESSAGES = {
+    "TIMEOUT_SECONDS": _provider_timeout,
+    "ATTEMPTS": env.int("TRUFFLES_MAIL_ATTEMPTS", default=8),
+    "RETRY_SECONDS": env.float("TRUFFLES_MAIL_RETRY_SECONDS", default=60),
+    "REMINDER_HOURS": env.float("TRUFFLES_REMINDER_HOURS", default=24),
+    "CLINIC_INBOX": env.str("TRUFFLES_CLINIC_INBOX", default="") or CLINIC["email"],
+    # Links in messages: the worker has no request to take the host from.
+    "SITE_URL": env.str("TRUFFLES_SITE_URL", default="").rstrip("/")
+    or ("http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"),
+}
+# Texts through Twilio (appointments/sms.py): off until the account and a sender are set.
+TWILIO = {
+    "ACCOUNT_SID": env.str("TWILIO_ACCOUNT_SID", default=""),
+    "AUTH_TOKEN": env.str("TWILIO_AUTH_TOKEN", default=""),
+    "FROM_NUMBER": env.str("TWILIO_FROM_NUMBER", default=""),
+    "MESSAGING_SERVICE_SID": env.str("TWILIO_MESSAGING_SERVICE_SID", default=""),
+    # Another server speaking Twilio's API (tools/fake_twilio.py for tests and `make run`, a staging mock).
+    "API_URL": env.str("TWILIO_API_URL", default="https://api.twilio.com").rstrip("/"),
+}
+_quiet = env.str("TRUFFLES_TEXT_QUIET_HOURS", default="21:00-08:00").split("-")
+TRUFFLES_TEXTS = {
+    # No text leaves between these clinic times (TCPA: 8 am to 9 pm at the patient's place); it waits for the morning.
+    "QUIET_HOURS": tuple(time.fromisoformat(part.strip()) for part in _quiet),
+    # Stored with each patient's consent to texts; change it when the consent wording changes.
+    "CONSENT_VERSION": env.str("TRUFFLES_TEXT_CONSENT_VERSION", default="2026-12"),
 }
 # "Tell me if an earlier time opens" (README "The waitlist"): off switch, how long an offer holds,
 # how many patients one freed time is offered to at once, when unanswered offers stop, and the clinic-time
@@ -415,24 +447,9 @@ TRUFFLES_WAITLIST = {
     "OFFERS_AT_ONCE": env.int("TRUFFLES_WAITLIST_OFFERS_AT_ONCE", default=3),
     "MAX_UNANSWERED": env.int("TRUFFLES_WAITLIST_MAX_UNANSWERED", default=3),
 }
-PHONENUMBER_DEFAULT_REGION = env.str("TRUFFLES_PHONE_REGION", default="US")
 
-# Staff sign-in (see "Staff accounts and two-factor login" in the README).
-# Brute-force lockout per username and client address together (django-axes).
-AXES_FAILURE_LIMIT = env.int("TRUFFLES_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("TRUFFLES_LOGIN_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "truffles.client.client_address"
-AXES_LOCKOUT_CALLABLE = "staff.views.locked_out"
-AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
-# Second factor (TOTP) for the admin; on unless DEBUG, so production always asks for it.
-TRUFFLES_REQUIRE_2FA = env.bool("TRUFFLES_REQUIRE_2FA", default=not DEBUG)
-OTP_TOTP_ISSUER = CLINIC["name"]
-OTP_ADMIN_HIDE_SENSITIVE_DATA = True
-# Staff sessions end after this long without activity, and after this long in any case.
-TRUFFLES_STAFF_IDLE_MINUTES = env.int("TRUFFLES_STAFF_IDLE_MINUTES", default=30)
-TRUFFLES_STAFF_SESSION_HOURS = env.int("TRUFFLES_STAFF_SESSION_HOURS", default=12)
+# A health article's medical review falls due this many months after the last one.
+TRUFFLES_REVIEW_MONTHS = env.int("TRUFFLES_REVIEW_MONTHS", default=12)
 # Retention: patient details of finished appointments are erased this many days after the visit.
 TRUFFLES_RETENTION_DAYS = env.int("TRUFFLES_RETENTION_DAYS", default=365)
 # A patient's manage link stops working this many days after the visit.

@@ -7,12 +7,8 @@ from django.urls import include, path
 from appointments import views as appointment_views
 from appointments import webhooks
 from articles.sitemaps import ArticleSitemap, PageSitemap
+from core.pagecache import public_page
 from truffles import views
-from truffles.pagecache import public_page
-
-admin.site.site_header = "Truffles Vein Specialists — staff"
-admin.site.site_title = "Truffles staff"
-admin.site.index_title = "Clinic administration"
 
 urlpatterns = [
     path("", public_page(views.home), name="home"),

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from articles.models import Article
-from truffles import health, metrics
-from truffles.numbers import OverlongNumber
+from core import health, metrics
+from core.numbers import OverlongNumber
 
 
 def home(request):

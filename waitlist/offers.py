@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from appointments import availability, booking, notifications
 from appointments.models import Appointment, Provider
+from core.days import at_clinic_time
 from waitlist import openings
 from waitlist.models import Offer, Opening, WaitlistEntry
 
@@ -104,7 +105,7 @@ def next_offer_hour(now: datetime) -> datetime | None:
     if first <= local.hour < last:
         return None
     day = local.date() + timedelta(days=1 if local.hour >= last else 0)
-    return timezone.make_aware(datetime.combine(day, time(first)))
+    return at_clinic_time(day, time(first))
 
 
 def _lapse_offers(opening: Opening, now: datetime) -> None:
@@ -150,7 +151,7 @@ def _make_offers(opening: Opening, now: datetime, waiting: list[Offer]) -> tuple
             continue
         offer = Offer.objects.create(opening=opening, entry=entry, starts_at=start, created_at=now,
                                      expires_at=min(now + hold, start))  # fmt: skip
-        offer.message = notifications.offer_time(offer)
+        offer.message = notifications.offer_time(offer.entry.appointment, offer.pk)
         offer.save(update_fields=["message"])
         _note_offered(held, spans, start, _busy_until(entry, start))
         made.append(offer)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from appointments.models import Appointment, Provider, WorkingHours
+from core.days import at_clinic_time
 from waitlist.models import Opening, WaitlistEntry
 
 Cause = Opening.Cause
@@ -52,8 +53,7 @@ def hours_added(hours: WorkingHours) -> list[Opening]:
         day = today + timedelta(days=offset)
         if day.weekday() != hours.weekday:
             continue
-        start = timezone.make_aware(datetime.combine(day, hours.starts_at))
-        end = timezone.make_aware(datetime.combine(day, hours.ends_at))
+        start, end = at_clinic_time(day, hours.starts_at), at_clinic_time(day, hours.ends_at)
         opening = time_freed(provider_id=hours.provider_id, location_id=hours.location_id, starts_at=start,
                              ends_at=end, cause=Cause.NEW_HOURS)  # fmt: skip
         if opening:

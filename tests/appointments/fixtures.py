@@ -10,16 +10,8 @@ from django.utils import timezone
 
 from appointments.availability import Slot
 from appointments.insights import Period
-from appointments.models import (
-    Appointment,
-    Closure,
-    EmailCheck,
-    Location,
-    Provider,
-    VisitType,
-    WorkingHours,
-    submission_token_digest,
-)
+from appointments.models import Appointment, Closure, EmailCheck, Location, Provider, VisitType, WorkingHours
+from appointments.tokens import submission_token_digest
 from articles.models import RiskFactor
 from audit.models import AuditEntry
 

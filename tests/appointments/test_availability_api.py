@@ -73,7 +73,7 @@ def test_two_weeks_of_slots_cost_six_queries_however_busy_the_clinic(
             date_of_birth="1970-01-01", email=f"p{index}@example.com", phone="+12015550123",
             consent_version="t", consented_at=timezone.now(),
         )
-    # The versions, the grid of start times (truffles/pagecache.py), the visit type, three for the schedule.
+    # The versions, the grid of start times (core/pagecache.py), the visit type, three for the schedule.
     with django_assert_max_num_queries(6):
         response = get(client, visit_type="vein-evaluation", date=booking_day.isoformat(), days=14)
     assert response.status_code == HTTPStatus.OK

@@ -36,3 +36,11 @@ def test_public_holidays_close_the_clinic_once(db):
     assert july_fourth.count() == 1
     assert july_fourth.get().provider is None
     assert Closure.objects.count() >= 10
+
+
+def test_the_demo_and_the_holiday_command_close_a_day_once_between_them(db):
+    call_command("add_holidays", "--year", str(date.today().year + 1), verbosity=0)
+    call_command("load_demo_schedule", verbosity=0)
+
+    new_years_day = Closure.objects.filter(provider=None, starts_at__date=date(date.today().year + 1, 1, 1))
+    assert new_years_day.count() == 1

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from appointments import availability, booking
 from appointments.models import Appointment
+from core import pagecache, versions
 from tests.appointments.fixtures import local
-from truffles import pagecache, versions
 
 pytestmark = pytest.mark.django_db
 

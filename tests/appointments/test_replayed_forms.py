@@ -6,7 +6,8 @@ from django.db import connection
 from django.forms.models import model_to_dict
 from django.test import Client
 
-from appointments.models import Appointment, Message, manage_token_for, submission_token_digest
+from appointments.models import Appointment, Message
+from appointments.tokens import manage_token_for, submission_token_digest
 from tests.appointments.fixtures import CHECK_EMAIL, DETAILS, request_with_code
 
 

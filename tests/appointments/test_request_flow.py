@@ -5,7 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.utils import timezone
 
-from appointments.models import Appointment, SubmissionAttempt, manage_token_digest
+from appointments.models import Appointment, SubmissionAttempt
+from appointments.tokens import manage_token_digest
 from tests.appointments.fixtures import CHECK_EMAIL, local, request_with_code, slot_key, token_of
 from tests.appointments.mail_fixtures import run_queued_tasks
 

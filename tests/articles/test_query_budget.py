@@ -13,7 +13,7 @@ DETAIL_QUERIES = 5
 
 @pytest.fixture(autouse=True)
 def rendered_every_time(settings):
-    """These budgets are for building a page; serving a stored one is budgeted in tests/truffles/test_page_cache.py."""
+    """These budgets are for building a page; serving a stored one is budgeted in tests/core/test_page_cache.py."""
     settings.TRUFFLES_PAGE_CACHE = False
 
 

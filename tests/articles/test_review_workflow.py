@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from articles.management.commands.load_articles import load_article
-from articles.models import Article, months_after
+from articles.models import Article
+from core.days import months_after
 
 pytestmark = pytest.mark.django_db
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.process
 
 CONNECT_TIMEOUT = 2
 STATEMENT_TIMEOUT = 3
-# The wait callback gives up on a silent server STATEMENT_TIMEOUT + 2 s into a statement (truffles/database.py);
+# The wait callback gives up on a silent server STATEMENT_TIMEOUT + 2 s into a statement (core/database.py);
 # a request may meet that once (the kept connection's health check) and then the connect bound.
 FROZEN_BOUND = STATEMENT_TIMEOUT + 2 + CONNECT_TIMEOUT + 1.5
 
@@ -181,7 +181,7 @@ def test_a_frozen_then_stopped_database_gives_503_within_a_bound(cluster, tmp_pa
         frozen = suspend(cluster["server"])
         try:
             health = timed(site + "/healthz")
-            # A stored public page needs no query (truffles/pagecache.py) and nothing can change while
+            # A stored public page needs no query (core/pagecache.py) and nothing can change while
             # the database is frozen: it is still served. A page that reads the database gets the 503.
             stored = timed(site + "/")
             home = timed(site + "/appointments/request/")

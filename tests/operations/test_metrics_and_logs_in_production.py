@@ -69,6 +69,6 @@ def test_metrics_add_up_every_granian_process_and_log_lines_are_json(tmp_path):
     assert [entry["status"] for entry in not_found] == [404]
     assert MANAGE_TOKEN not in json.dumps(not_found)  # a request's line names the view, never the path
     # Django's own "Not Found: <path>" line follows, with the same request id (its path is redacted by
-    # the patient-data filter of truffles/log_redaction.py where that is installed).
+    # the patient-data filter of core/log_redaction.py where that is installed).
     assert any(entry["logger"] == "django.request" and entry["request_id"] == not_found[0]["request_id"]
                for entry in entries)  # fmt: skip

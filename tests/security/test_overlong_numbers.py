@@ -8,7 +8,7 @@ from http import HTTPStatus
 
 import pytest
 
-from truffles.numbers import TooLong, whole_number, whole_number_or_none
+from core.numbers import TooLong, whole_number, whole_number_or_none
 
 HUGE = "9" * 5_000
 LONG = "1" * 19  # past bigint, far below Python's limit

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from appointments import booking
 from appointments.models import Message
+from core import health
 from tests.appointments.fixtures import PATIENT, local
-from truffles import health
 
 TOKEN = "metrics-token-for-tests-0123456789abcdef"
 DETAILS = "/appointments/request/details/"

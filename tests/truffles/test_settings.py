@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import connection
 
-from truffles.database import embedded_database_urls
+from core.database import embedded_database_urls
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from appointments.models import Appointment, submission_token_digest
+from appointments.models import Appointment
+from appointments.tokens import submission_token_digest
 from tests.appointments.fixtures import PATIENT, local
 from waitlist import offers
 from waitlist.models import Offer, WaitlistEntry

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from appointments import booking
-from appointments.models import Appointment, submission_token_digest
+from appointments.models import Appointment
+from appointments.tokens import submission_token_digest
 from audit.models import AuditEntry
 from staff.roles import FRONT_DESK
 from tests.appointments.mail_fixtures import run_queued_tasks

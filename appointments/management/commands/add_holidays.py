@@ -1,8 +1,4 @@
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 import holidays
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -23,16 +19,7 @@ class Command(BaseCommand):
             calendar = holidays.country_holidays(country, subdiv=subdiv, years=year)
         except NotImplementedError as error:
             raise CommandError(f"No holiday calendar for {country} {subdiv or ''}".strip()) from error
-        zone = ZoneInfo(settings.TIME_ZONE)
-        added = 0
-        for day, name in sorted(calendar.items()):
-            _, created = Closure.objects.get_or_create(
-                provider=None,
-                starts_at=datetime.combine(day, time.min, tzinfo=zone),
-                defaults={
-                    "ends_at": datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
-                    "reason": f"Public holiday: {name}",
-                },
-            )
-            added += created
+        added = sum(
+            Closure.objects.close_clinic_on(day, f"Public holiday: {name}") for day, name in sorted(calendar.items())
+        )
         self.stdout.write(f"{added} holiday closure(s) added for {year} ({len(calendar)} holidays).")

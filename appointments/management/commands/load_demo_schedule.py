@@ -1,5 +1,4 @@
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -86,13 +85,5 @@ class Command(BaseCommand):
 
 def close_for_holidays():
     """The whole clinic is closed on the coming public holidays (a closure each, made once)."""
-    zone = ZoneInfo(settings.TIME_ZONE)
     for reason, day in upcoming_holidays(timezone.localdate()):
-        Closure.objects.get_or_create(
-            provider=None,
-            reason=reason,
-            defaults={
-                "starts_at": datetime.combine(day, time.min, tzinfo=zone),
-                "ends_at": datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone),
-            },
-        )
+        Closure.objects.close_clinic_on(day, reason)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
 from appointments import booking, notifications, protection
-from truffles import health
+from core import health
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Command(DatabaseWorker):
                 connection.close()
 
     def beat(self, worker_id):
-        """Tell /healthz and /metrics this worker is alive, while its main loop is (truffles/health.py)."""
+        """Tell /healthz and /metrics this worker is alive, while its main loop is (core/health.py)."""
         started_at = timezone.now()
         interval = settings.TRUFFLES_WORKER_HEARTBEAT_SECONDS
         while threading.main_thread().is_alive():

@@ -84,28 +84,27 @@ def load_article(path: Path) -> str:
     article.full_clean()
     article.save()
 
+    _set_relations(article, meta)
+    return "created" if created else "updated"
+
+
+def _set_relations(article: Article, meta: dict) -> None:
+    """The article's topics, risk factors and references, as the front matter lists them."""
     article.topics.set([_topic(entry) for entry in meta.get("topics", [])])
     factor_slugs = meta.get("risk_factors", [])
     factors = list(RiskFactor.objects.filter(slug__in=factor_slugs))
     if unknown := set(factor_slugs) - {factor.slug for factor in factors}:
         raise ValidationError(f"unknown risk factor slugs: {', '.join(sorted(unknown))}")
     article.risk_factors.set(factors)
-
     article.references.all().delete()
     for position, entry in enumerate(meta.get("references", [])):
         reference = Reference(
-            article=article,
-            position=position,
-            title=entry["title"],
-            source=entry.get("source", ""),
-            url=entry.get("url", ""),
-            doi=entry.get("doi", ""),
-            pmid=str(entry.get("pmid", "")),
+            article=article, position=position, title=entry["title"], source=entry.get("source", ""),
+            url=entry.get("url", ""), doi=entry.get("doi", ""), pmid=str(entry.get("pmid", "")),
             accessed_on=_date(entry.get("accessed")),
-        )
+        )  # fmt: skip
         reference.full_clean()
         reference.save()
-    return "created" if created else "updated"
 
 
 def _topic(entry):

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from truffles.models import WorkerHeartbeat
+from core.models import WorkerHeartbeat
 
 # One query: it reads the latest beat and proves the database answers.
 LATEST_BEAT_SQL = "SELECT max(beat_at) FROM truffles_workerheartbeat"

@@ -6,8 +6,8 @@ the version of the content in the database (one query) and a cache keyed by that
 - otherwise the stored page is sent: from this process's memory, else from the shared cache
   (`CACHES["pages"]`: Redis with REDIS_URL, PostgreSQL's database cache without), else it is
   rendered and stored in both.
-Staff changes bump the version in their own transaction (database triggers, articles migration
-0007), and an article scheduled for later changes the key when its time comes, so nothing is served
+Staff changes bump the version in their own transaction (the articles_content_changed
+triggers), and an article scheduled for later changes the key when its time comes, so nothing is served
 stale. Because the key holds the version, a copy kept in memory can never be out of date either.
 
 The middleware sits outside the session, auth and staff middleware: a hit skips them all. The CSP
@@ -27,8 +27,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from truffles import versions
-from truffles.models import Version
+from core import versions
+from core.models import Version
 
 # Stands for the CSP nonce in a stored page; each response gets its own in its place.
 NONCE_PLACEHOLDER = b"truffles-csp-nonce-placeholder"
@@ -61,7 +61,7 @@ def public_page(view, *, key=None, shared=True):
 
 def current_versions() -> dict:
     """name -> (number, changed_at, scheduled) of every version (a few rows), from memory
-    (truffles/versions.py) or one query."""
+    (core/versions.py) or one query."""
     rows = versions.known_all()
     return _version_rows() if rows is None else rows
 
@@ -104,22 +104,22 @@ def _fetch_version_rows():
         return {name: (number, changed_at, scheduled) for name, number, changed_at, scheduled in cursor}
 
 
-class LocalCache:
+class LocalCache[K, V]:
     """The most recently used answers of this process, by a key that holds the version they were built under."""
 
-    def __init__(self, max_entries):
+    def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self.entries = OrderedDict()
+        self.entries: OrderedDict[K, V] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key):
+    def get(self, key: K) -> V | None:
         with self.lock:
             entry = self.entries.get(key)
             if entry is not None:
                 self.entries.move_to_end(key)
             return entry
 
-    def set(self, key, entry):
+    def set(self, key: K, entry: V) -> None:
         if self.max_entries <= 0:
             return
         with self.lock:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from truffles.logformat import REQUEST_ID, JSONLineFormatter, RequestIdFilter
+from core.logformat import REQUEST_ID, JSONLineFormatter, RequestIdFilter
 from truffles.settings import BASE_DIR
 
 

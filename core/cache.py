@@ -16,7 +16,7 @@ from django.db import connections, models, router
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.timezone import now as tz_now
 
-SALT = "truffles.cache.SignedPickle"
+SALT = "core.cache.SignedPickle"
 DIGEST_BYTES = 32  # SHA-256
 
 

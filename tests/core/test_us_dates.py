@@ -10,8 +10,8 @@ from django.utils import timezone
 from appointments import booking, notifications
 from appointments.models import Appointment, Message
 from articles.models import Article
+from core import dates
 from tests.appointments.fixtures import local, request_with_code, token_of
-from truffles import dates
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # "7 December", "17 November 2026", "Monday 7 December": the day before the month.

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from truffles import health
-from truffles.models import WorkerHeartbeat
+from core import health
+from core.models import WorkerHeartbeat
 
 
 @pytest.mark.django_db

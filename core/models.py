@@ -19,6 +19,9 @@ class Version(models.Model):
     # Times still to come that change what is shown without any write (scheduled publications).
     scheduled = ArrayField(models.DateTimeField(), default=list)
 
+    class Meta:
+        db_table = "truffles_version"  # born in the truffles app; the triggers' SQL names it
+
     def __str__(self):
         return f"{self.name} {self.number}"
 
@@ -33,6 +36,9 @@ class WorkerHeartbeat(models.Model):
     worker_id = models.CharField(primary_key=True, max_length=64)
     started_at = models.DateTimeField()
     beat_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "truffles_workerheartbeat"  # born in the truffles app
 
     def __str__(self):
         return f"worker {self.worker_id} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -5,8 +5,9 @@ Two kinds of figures:
   granian runs several processes: with PROMETHEUS_MULTIPROC_DIR set (deploy/truffles-web.service,
   `make serve`), each writes its counts to files there and a scrape adds them up, whichever process
   answers. The directory must be emptied before the server starts (systemd's RuntimeDirectory does);
-- read from the database at each scrape (notifications by state, the queue, the worker's heartbeat),
-  so they are right whatever process, or machine, the worker runs on.
+- read from the database at each scrape (the queue and the worker's heartbeat here; the apps add
+  theirs with `read_at_scrape`, e.g. notifications by state), so they are right whatever process, or
+  machine, the worker runs on.
 """
 
 import ipaddress
@@ -21,7 +22,7 @@ from django.utils.crypto import constant_time_compare
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
-from truffles.client import client_address
+from core.client import client_address
 
 REQUESTS = Counter("truffles_http_requests", "Requests answered, by view and status.", ["view", "status"])
 LATENCY = Histogram(
@@ -36,12 +37,6 @@ BOOKINGS = Counter(
     ["source", "outcome"],
 )  # fmt: skip
 BOOKING_OUTCOMES = ("held", "taken", "refused")
-# Message states as an operator reads them: waiting to go (pending, being sent), sent, failed, not needed.
-NOTIFICATION_STATES = {
-    "pending": "queued", "sending": "queued", "sent": "sent", "failed": "failed", "skipped": "skipped",
-}  # fmt: skip
-
-
 # The children for each (view, status): labels() takes a lock and builds a key on every call.
 _request_children: dict[tuple[str, int], tuple] = {}
 
@@ -101,13 +96,25 @@ def exposition() -> bytes:
     return generate_latest(counted) + generate_latest(from_database)
 
 
+FamilyReader = Callable[[], list[GaugeMetricFamily]]
+# What each scrape reads from the database, in order: the queue's here, each app's from its ready().
+_scrape_readers: list[FamilyReader] = []
+
+
+def read_at_scrape(reader: FamilyReader) -> FamilyReader:
+    """Add a function returning metric families, read from the database at each scrape."""
+    if reader not in _scrape_readers:
+        _scrape_readers.append(reader)
+    return reader
+
+
 class DatabaseCollector:
-    """Figures read at each scrape: two short queries, or `truffles_database_up 0` when they fail."""
+    """Figures read at each scrape: short queries, or `truffles_database_up 0` when they fail."""
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         up = GaugeMetricFamily("truffles_database_up", "1 when the database answered this scrape's queries.")
         try:
-            families = [*notification_families(), *queue_families()]
+            families = [family for reader in _scrape_readers for family in reader()]
         except DatabaseError as error:
             DATABASE_ERRORS.labels(type(error).__name__).inc()
             up.add_metric([], 0)
@@ -118,28 +125,13 @@ class DatabaseCollector:
         yield from families
 
 
-def notification_families() -> list[GaugeMetricFamily]:
-    from appointments.models import Message
-
-    family = GaugeMetricFamily(
-        "truffles_notifications", "Patient and clinic notifications by channel and state (queued, sent, failed, "
-        "skipped).", labels=["channel", "state"],
-    )  # fmt: skip
-    totals = {(channel, state): 0 for channel in ("email",) for state in set(NOTIFICATION_STATES.values())}
-    for channel, state, count in Message.objects.counts_by_channel_and_state():
-        key = (channel, NOTIFICATION_STATES.get(state, state))
-        totals[key] = totals.get(key, 0) + count
-    for (channel, state), count in sorted(totals.items()):
-        family.add_metric([channel, state], count)
-    return [family]
-
-
+@read_at_scrape
 def queue_families() -> list[GaugeMetricFamily]:
     from django.db.models import Case, Count, F, Min, When
     from django.db.models.functions import Greatest
     from django_tasks_db.models import DBTaskResult, get_date_max
 
-    from truffles.models import WorkerHeartbeat
+    from core.models import WorkerHeartbeat
 
     now = timezone.now()
     due = DBTaskResult.objects.ready().aggregate(

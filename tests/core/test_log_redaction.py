@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory
 
-from truffles.log_redaction import PatientDataFilter, redact
+from core.log_redaction import PatientDataFilter, redact
 
 TOKEN = "Iz45Pv31hhzds4bsBUXZklOdyYvm7MkG9x__PkVv6ts"
 

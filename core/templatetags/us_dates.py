@@ -1,8 +1,8 @@
-"""Template filters for US dates (built in: see TEMPLATES in settings); the wording lives in truffles/dates.py."""
+"""Template filters for US dates (built in: see TEMPLATES in settings); the wording lives in core/dates.py."""
 
 from django import template
 
-from truffles import dates
+from core import dates
 
 register = template.Library()
 

@@ -1,7 +1,7 @@
 """Dates as American patients read them: "Monday, December 7" and "November 17, 2026".
 
 One place for every patient page, email, text message and calendar file: templates use the
-filters of the same names (truffles/templatetags/us_dates.py, built in, no {% load %} needed);
+filters of the same names (core/templatetags/us_dates.py, built in, no {% load %} needed);
 Python code (email subjects, SMS texts) calls these functions. Staff pages keep DATE_FORMAT.
 """
 

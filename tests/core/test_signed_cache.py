@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from truffles.cache import SignedPickleSerializer, sign
+from core.cache import SignedPickleSerializer, sign
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from appointments.models import Appointment
 from audit import trail
 from audit.middleware import AuditContextMiddleware
 from audit.models import AuditEntry
+from core.client import client_address
 from tests.appointments.fixtures import local
 from tests.staff.fixtures import PASSWORD
-from truffles.client import client_address
 
 PROXY = "10.0.0.2"
 DETAILS = "/appointments/request/details/"

@@ -12,9 +12,9 @@ from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article, RiskFactor, Topic
+from core import versions
 from tests.articles.test_admin import article_form
 from tests.processes import wait_until
-from truffles import versions
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from appointments.models import Appointment
+from core.logformat import JSONLineFormatter, RequestIdFilter
 from tests.appointments.fixtures import request_with_code, token_of
-from truffles.logformat import JSONLineFormatter, RequestIdFilter
 
 DETAILS = "/appointments/request/details/"
 PATIENT = {

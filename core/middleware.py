@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils.cache import add_never_cache_headers
 
-from truffles import metrics
-from truffles.logformat import REQUEST_ID
+from core import metrics
+from core.logformat import REQUEST_ID
 
 request_log = logging.getLogger("truffles.requests")
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{8,64}")
