@@ -29,8 +29,12 @@ PATIENT = {
     "rls_urge_to_move": True,
     "rls_worse_evening": True,
 }
-# Text that must never be copied into the audit trail.
-INTAKE_TEXT = ["Rosalind", "Quarterman", "rosalind.quarterman", "2015550199", "Throbbing calves", "Acme", "1968"]
+# Text that must never be copied into the audit trail. The birth date in every spelling a page or a
+# record could give it, not the bare year: a row id or a permission id may well be 1968.
+INTAKE_TEXT = [
+    "Rosalind", "Quarterman", "rosalind.quarterman", "2015550199", "Throbbing calves", "Acme",
+    "1968-02-14", "2/14/1968", "02/14/1968", "14, 1968", "date(1968",
+]  # fmt: skip
 
 
 def next_weekday(start: date, weekday: int = 0) -> date:
