@@ -101,10 +101,12 @@ def test_production_settings_require_the_second_factor():
     env.update(DJANGO_SECRET_KEY="only-for-this-check", DJANGO_SETTINGS_MODULE="truffles.settings")
     script = "from django.conf import settings; print(settings.TRUFFLES_REQUIRE_2FA)"
 
-    production = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    production = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
     development = subprocess.run(
         [sys.executable, "-c", script], env={**env, "DJANGO_DEBUG": "true"}, capture_output=True, text=True,
-        check=True,
+        check=True, timeout=60,
     )
 
     assert production.stdout.strip() == "True"
