@@ -1,13 +1,14 @@
 """The clinic manager's Insights page in the appointments admin (a method of AppointmentAdmin, mixed in).
 
-Aggregates only, computed by insights.py; each table can be downloaded as CSV.
+Aggregates only, computed by insights.py (and by the sections other apps add there); each table can be
+downloaded as CSV.
 """
 
 import csv
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from appointments import insights
@@ -24,20 +25,16 @@ class InsightsPage:
         """
         if not self.has_insights_permission(request):
             raise PermissionDenied
-        default = insights.Period.last_four_weeks(timezone.localdate())
-        asked = "first" in request.GET or "last" in request.GET
-        form = InsightsPeriodForm(
-            request.GET if asked else None, initial={"first": default.first, "last": default.last}
-        )
-        period = insights.Period(**form.cleaned_data) if asked and form.is_valid() else default
+        form, period = _chosen_period(request)
         table = request.GET.get("download", "")
+        download = insights.downloadable(table)
         record_report(
             request,
-            "insights" + (f" ({table} CSV)" if table in insights.TABLES else ""),
+            "insights" + (f" ({table} CSV)" if download else ""),
             {"first": period.first.isoformat(), "last": period.last.isoformat()},
         )
-        if table in insights.TABLES:
-            return _csv_download(table, period)
+        if download:
+            return _csv_download(table, download, period)
         outcomes, utilisation, funnel = insights.outcomes(period), insights.utilisation(period), insights.funnel(period)
         return self._render(
             request,
@@ -49,15 +46,24 @@ class InsightsPage:
             utilisation=utilisation,
             funnel=funnel,
             charts=insights.charts(outcomes, utilisation, funnel),
+            sections=insights.sections(period),
             query=urlencode({"first": period.first.isoformat(), "last": period.last.isoformat()}),
             is_nav_sidebar_enabled=False,  # thirteen columns need the full width of a 1280 px screen
         )
 
 
-def _csv_download(table: str, period) -> HttpResponse:
-    compute, row_type = insights.TABLES[table]
+def _chosen_period(request: HttpRequest) -> tuple[InsightsPeriodForm, insights.Period]:
+    """The period asked for, or the last four whole weeks when none (or a wrong one) was."""
+    default = insights.Period.last_four_weeks(timezone.localdate())
+    asked = "first" in request.GET or "last" in request.GET
+    form = InsightsPeriodForm(request.GET if asked else None, initial={"first": default.first, "last": default.last})
+    return form, insights.Period(**form.cleaned_data) if asked and form.is_valid() else default
+
+
+def _csv_download(name: str, table: insights.Table, period: insights.Period) -> HttpResponse:
+    compute, row_type = table
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="insights-{table}-{period.first}-{period.last}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="insights-{name}-{period.first}-{period.last}.csv"'
     writer = csv.writer(response)
     writer.writerow(row_type.CSV_HEADINGS)
     writer.writerows(row.csv_values() for row in compute(period))

@@ -4,9 +4,11 @@ Every figure covers the appointments whose visit time falls in the period (the "
 counts of one table add up and can be checked by hand. Status changes, who made them and when
 come from the audit trail (the trigger records every status change with its actor), so the
 numbers need nothing the clinic does not already record. Three queries, whatever the period;
-no patient detail is read.
+no patient detail is read. Apps built on this one add their figures with `add_section` (the
+waitlist's offers and refills, from its AppConfig.ready()), so this module never imports them.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
@@ -233,7 +235,8 @@ ORDER BY count(*) DESC, art.title NULLS LAST
 """
 
 
-def _rows(sql: str, params: dict) -> list[tuple]:
+def fetch_rows(sql: str, params: dict) -> list[tuple]:
+    """One figure's query, read as plain rows (the sections other apps add use it too)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -248,7 +251,7 @@ def _params(period: Period) -> dict:
 def outcomes(period: Period) -> list[OutcomeRow]:
     """Per specialist and visit type, then each specialist's subtotal, then the clinic (one query)."""
     rows = []
-    for provider, visit_type, grouping, *counts, median in _rows(OUTCOMES_SQL, _params(period)):
+    for provider, visit_type, grouping, *counts, median in fetch_rows(OUTCOMES_SQL, _params(period)):
         rows.append(OutcomeRow(
             provider="" if grouping == 3 else provider, visit_type="" if grouping else visit_type,
             appointments=counts[0], online_requests=counts[1], confirmed=counts[2], declined=counts[3],
@@ -263,7 +266,7 @@ def utilisation(period: Period) -> list[UtilisationRow]:
     """Per specialist per week (one query)."""
     return [
         UtilisationRow(provider=provider, week=week, booked_minutes=booked, open_minutes=open_)
-        for provider, week, booked, open_ in _rows(UTILISATION_SQL, _params(period))
+        for provider, week, booked, open_ in fetch_rows(UTILISATION_SQL, _params(period))
     ]
 
 
@@ -271,9 +274,8 @@ def funnel(period: Period) -> list[FunnelRow]:
     """Per source article, most requests first (one query)."""
     return [
         FunnelRow(article=article, requests=requests, confirmed=confirmed, completed=completed)
-        for article, requests, confirmed, completed in _rows(FUNNEL_SQL, _params(period))
+        for article, requests, confirmed, completed in fetch_rows(FUNNEL_SQL, _params(period))
     ]
-
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -320,3 +322,57 @@ def charts(outcomes_: list[OutcomeRow], utilisation_: list[UtilisationRow], funn
             if total else []),
         "articles": bars([(row.article or "No article", row.requests, str(row.requests)) for row in funnel_]),
     }
+
+
+# A downloadable table: the function computing its rows for a period, and the rows' type (CSV_HEADINGS).
+Table = tuple[Callable[[Period], list], type]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    """Figures an app above this one adds to the page, after the clinic's own (the waitlist's refills)."""
+
+    name: str  # the section's anchor on the page
+    heading: str
+    template: str  # draws `figures` (table name -> rows) and `charts` (name -> bars) inside the section
+    tables: dict[str, Table]  # each downloads as CSV under its name; one query each, whatever the period
+    charts: Callable[[dict[str, list]], dict[str, list[Bar]]]  # the tables' rows -> the section's bars
+    is_shown: Callable[[], bool] = lambda: True  # e.g. only while the waitlist is switched on
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SectionFigures:
+    """A section as the page draws it for one period."""
+
+    section: Section
+    figures: dict[str, list]
+    charts: dict[str, list[Bar]]
+
+
+SECTIONS: list[Section] = []
+
+
+def add_section(section: Section) -> None:
+    """Add (or replace, by name) another app's section; its table names must not shadow another's CSV."""
+    others = [other for other in SECTIONS if other.name != section.name]
+    taken = set(TABLES).union(*(other.tables for other in others))
+    if taken & set(section.tables):
+        raise ValueError(f"Insights already has a table named {sorted(taken & set(section.tables))}")
+    SECTIONS[:] = [*others, section]
+
+
+def sections(period: Period) -> list[SectionFigures]:
+    """The shown sections' figures for the period: one query per table."""
+    shown = []
+    for section in SECTIONS:
+        if section.is_shown():
+            figures = {name: compute(period) for name, (compute, _) in section.tables.items()}
+            shown.append(SectionFigures(section=section, figures=figures, charts=section.charts(figures)))
+    return shown
+
+
+def downloadable(name: str) -> Table | None:
+    """The table a CSV link names: one of the clinic's own, or of a section now shown."""
+    if name in TABLES:
+        return TABLES[name]
+    return next((section.tables[name] for section in SECTIONS if section.is_shown() and name in section.tables), None)

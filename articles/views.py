@@ -1,24 +1,40 @@
+from functools import partial
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.http import Http404
-from django.urls import reverse
+from django.http import Http404, HttpRequest
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
-from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, ListView
 
 from articles.models import Article, Topic
+from articles.pages import ArticleParts, Listing, article_parts, call_to_action, kept
 from articles.search import reader_terms, search
-from articles.structured_data import article_json_ld, to_script_json
+from core.models import Version
+from core.pagecache import current_versions
 
 
 class ArticleListView(ListView):
     template_name = "articles/article_list.html"
+    listing_template_name = "articles/includes/article_listing.html"
     context_object_name = "articles"
     paginate_by = 10
 
+    def get(self, request: HttpRequest, *args, **kwargs) -> TemplateResponse:
+        self.query = reader_terms(request.GET.get("q", ""))
+        if self.query:
+            listing = self.build_listing()  # a search is built each time: readers' words are endless
+        else:
+            key = ("article list", request.GET.get("topic", ""), request.GET.get("page", ""))
+            listing = kept(key, self.build_listing, current_versions())
+        context = {"query": self.query, "topic": listing.topic, "listing": listing.html}
+        return TemplateResponse(request, self.template_name, context)
+
+    def build_listing(self) -> Listing:
+        self.object_list = self.get_queryset()
+        return Listing(topic=self.topic, html=render_to_string(self.listing_template_name, self.get_context_data()))
+
     def get_queryset(self):
-        self.query = reader_terms(self.request.GET.get("q", ""))
         # Only topics with something to read are offered; one query, reused to resolve ?topic=.
         self.topics = list(Topic.objects.with_published_articles())
         articles = Article.objects.published().for_cards()
@@ -56,42 +72,25 @@ class ArticleDetailView(DetailView):
         # Staff preview drafts and scheduled articles at their real address; the public sees live ones.
         return articles if self.request.user.is_staff else articles.published()
 
-    def get(self, request, *args, **kwargs):
-        self.object = article = self.get_object()
-        self.related = list(
-            Article.objects.related_to(
-                article,
-                topic_ids=[topic.pk for topic in article.topics.all()],
-                risk_factor_ids=[factor.pk for factor in article.risk_factors.all()],
-            )
+    def get(self, request: HttpRequest, *args, **kwargs) -> TemplateResponse:
+        versions = current_versions()
+        if request.user.is_staff:
+            parts = self.build_parts()  # previews and notes for staff: built afresh each time
+        else:
+            parts = kept(("article", request.scheme, request.get_host(), kwargs["slug"]), self.build_parts, versions)
+        self.object = article = parts.article
+        action = kept(
+            ("call to action", article.visit_type, article.slug),
+            partial(call_to_action, article),
+            versions,
+            version=Version.SCHEDULE,
         )
-        response = self.render_to_response(self.get_context_data(object=article))
+        response = self.render_to_response(self.get_context_data(object=article, parts=parts, call_to_action=action))
         if request.user.is_authenticated:
             # Staff see previews and admin messages: always a fresh page, never stored.
             patch_cache_control(response, private=True, no_store=True)
         # Visitors without a session get the page, its ETag and its 304s from core/pagecache.py.
         return response
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        article = self.object
-        build = self.request.build_absolute_uri
-        page_url = build(article.get_absolute_url())
-        data = article_json_ld(
-            article,
-            page_url=page_url,
-            home_url=build(reverse("home")),
-            list_url=build(reverse("articles:list")),
-            clinic=settings.CLINIC,
-            risk_factors=article.risk_factors.all(),
-            references=article.references.all(),
-            topics=article.topics.all(),
-        )
-        context.update(
-            canonical_url=page_url,
-            json_ld=mark_safe(to_script_json(data)),  # noqa: S308 - to_script_json escapes <, > and &
-            related_articles=self.related,
-            hero_image_url=build(article.hero_image.url) if article.hero_image else "",
-        )
-        return context
-
+    def build_parts(self) -> ArticleParts:
+        return article_parts(self.get_object(), absolute=self.request.build_absolute_uri)

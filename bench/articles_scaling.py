@@ -1,14 +1,20 @@
-"""How the article pages scale: run with `.venv/bin/python bench/articles_scaling.py`.
+"""How the article pages scale when rendered: run with `.venv/bin/python bench/articles_scaling.py`.
 
 Creates its own database (`<name>_articles_bench`) on the configured server, fills it with 300 and
-then 3,000 published articles (one in ten mentions "iron"), and prints query counts, median times
-and the 3,000/300 ratios for the list, a search and an article page.
+then 3,000 published articles (one in ten mentions "iron"), and prints each page's queries and median
+time with the page cache off, so every request renders: built afresh, as for the first reader after an
+edit (nothing kept), and with its parts kept per content version (articles/pages.py), as for every
+later reader until the next edit; then the 3,000/300 time ratios. Versions come from the listener, as
+in production.
 """
 
 import datetime
+import os
 
 from common import measure, setup_django, use_bench_database
 
+os.environ["TRUFFLES_PAGE_CACHE"] = "false"  # a stored page would answer instead of the render measured here
+os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")  # as bench/load.py's servers: no request lines on the console
 setup_django()
 
 from django.db import connection  # noqa: E402
@@ -52,29 +58,48 @@ def fill(total):
         cursor.execute("ANALYZE articles_article")
 
 
+PAGES = {
+    "list": "/articles/",
+    "search 'iron'": "/articles/?q=iron",
+    "search, no hits": "/articles/?q=zebrafish",
+    "article": "/articles/restless-legs-syndrome-causes/",
+}
+WAYS = ["afresh", "kept"]
+
+
+def measure_pages(client):
+    """{(page, way): (queries, median ms)}: afresh empties the kept parts before each request."""
+    from articles.pages import kept_parts
+
+    results = {}
+    for name, url in PAGES.items():
+        results[name, "afresh"] = measure(client, url, before=kept_parts.clear)
+        results[name, "kept"] = measure(client, url)
+    return results
+
+
+def print_table(results):
+    small, large = SIZES
+    columns = [(size, way) for size in SIZES for way in WAYS]
+    heading = "".join(f"{f'{size:,} {way}':>22}" for size, way in columns)
+    print(f"{'page':<18}{heading}  time ratio (afresh, kept)")
+    for name in PAGES:
+        cells = "".join(f"{'{} q, {:6.2f} ms'.format(*results[size][name, way]):>22}" for size, way in columns)
+        ratios = ", ".join(f"{results[large][name, way][1] / results[small][name, way][1]:.2f}x" for way in WAYS)
+        print(f"{name:<18}{cells}  {ratios}")
+
+
 def main():
     use_bench_database("articles_bench")
     from django.core.management import call_command
 
     call_command("load_articles", verbosity=0)
     client = Client()
-    pages = {
-        "list": "/articles/",
-        "search 'iron'": "/articles/?q=iron",
-        "search, no hits": "/articles/?q=zebrafish",
-        "article": "/articles/restless-legs-syndrome-causes/",
-    }
     results = {}
     for size in SIZES:
         fill(size)
-        results[size] = {name: measure(client, url) for name, url in pages.items()}
-    small, large = SIZES
-    print(f"{'page':<18}" + "".join(f"{f'{size} articles':>26}" for size in SIZES) + f"{'time ratio':>12}")
-    for name in pages:
-        cells = "".join(
-            f"{f'{results[size][name][0]} queries, {results[size][name][1]:6.1f} ms':>26}" for size in SIZES
-        )
-        print(f"{name:<18}{cells}{results[large][name][1] / results[small][name][1]:>11.2f}x")
+        results[size] = measure_pages(client)
+    print_table(results)
 
 
 if __name__ == "__main__":

@@ -46,8 +46,8 @@ def use_bench_database(suffix: str) -> str:
     return name
 
 
-def measure(client, url, repeat=REPEAT):
-    """(queries, median milliseconds) for one page, after a warm-up request."""
+def measure(client, url, repeat=REPEAT, before=lambda: None):
+    """(queries, median milliseconds) for one page, after a warm-up request; `before()` runs before each."""
     from django.db import connection
 
     client.get(url)
@@ -57,11 +57,13 @@ def measure(client, url, repeat=REPEAT):
         queries.append(sql)
         return execute(sql, params, many, context)
 
+    before()
     with connection.execute_wrapper(count):
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     timings = []
     for _ in range(repeat):
+        before()
         started = perf_counter()
         client.get(url)
         timings.append((perf_counter() - started) * 1000)

@@ -53,6 +53,8 @@ GOALS = {
     "article list, uncached": 0.25,
     "RLS article, cached": 0.8,
     "RLS article, uncached": 0.25,
+    "article list, first visitor after an edit": None,  # nothing kept: the render itself
+    "RLS article, first visitor after an edit": None,
     "RLS article, 304 revalidation": 0.6,
     "search ?q=iron": 0.2,
     "availability.json, 14 days": 0.5,
@@ -427,6 +429,9 @@ def main():
     parser.add_argument("--servers", default=",".join(SERVERS))
     parser.add_argument("--no-comparisons", action="store_true", help="the site's rows only: no server comparisons")
     parser.add_argument("--label", default="", help="written to results/<date>-<label>.json")
+    parser.add_argument(
+        "--rows", default="", help="the floor and only the rows whose names contain one of these, e.g. POST"
+    )
     options = parser.parse_args()
 
     os.environ["DJANGO_SECRET_KEY"] = SECRET_KEY  # the staff session is signed here, used by the servers
@@ -541,6 +546,8 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
     results = {}
     floor = base + "/robots.txt"
     for name, url, extra in rows:
+        if not chosen(name, options.rows):
+            continue
         status, _, _ = fetch(url, dict(header.split(": ", 1) for header in extra.get("headers", [])))
         assert status in (200, 304), (name, status)
         reference = static_url if name.startswith("RLS article through nginx") else floor if GOALS.get(name) else None
@@ -548,6 +555,44 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
             wrk(url, script=extra["script"], **wrk_options)
         results[name] = measure_row(name, url, options, wrk_options, extra, status, reference)
 
+    results.update(measure_first_visitors(servers, database_url, options, wrk_options, floor))
+    if chosen("request POST (successful)", options.rows):
+        results["request POST (successful)"] = measure_post(base, workdir, options, wrk_options)
+    results["_checks"] = {"micro_cache_statuses": micro, "micro_cache_with_session": with_session,
+                          "micro_cache_gzip": micro_gzip}  # fmt: skip
+    for process in (nginx, app, uncached):
+        servers.stop(process)
+    return results
+
+
+def measure_first_visitors(servers, database_url, options, wrk_options, floor):
+    """The article pages as the first visitor after an edit gets them: no stored page, no kept part
+    (articles/pages.py), so every request renders the whole page. Paired with the floor, no goal."""
+    names = [name for name in GOALS if name.endswith("first visitor after an edit") and chosen(name, options.rows)]
+    if not names:
+        return {}
+    env = app_env(database_url, TRUFFLES_PAGE_CACHE="false", TRUFFLES_PAGE_PARTS_ENTRIES="0")
+    process, port = start_app(servers, "granian", env, "granian-first-visitors")
+    paths = {"article list": "/articles/", "RLS article": RLS}
+    results = {}
+    for name in names:
+        url = f"http://127.0.0.1:{port}{paths[name.split(',')[0]]}"
+        results[name] = measure_row(name, url, options, wrk_options, {}, 200, floor)
+    servers.stop(process)
+    return results
+
+
+def chosen(name, rows):
+    """Whether `--rows` (names' parts, comma-separated; blank: all) picks this row; the floor always runs."""
+    return (
+        not rows
+        or name == "/robots.txt (floor)"
+        or any(part.strip() and part.strip() in name for part in rows.split(","))
+    )
+
+
+def measure_post(base, workdir, options, wrk_options):
+    """Bookings per second: wrk's 302 answers over its duration, with the rows counted after each run."""
     slots = distinct_slots(base, 365)
     csrf_cookie, csrf_token = csrf_for(base, slots[-1])
     script = post_script(workdir, base, slots[:-1], csrf_cookie, csrf_token, options.threads)
@@ -563,17 +608,12 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
                           "one_row_per_success": booked <= created <= booked + options.connections,
                           "successful_per_second": booked / options.duration})  # fmt: skip
     remove_posted_requests()
-    results["request POST (successful)"] = {
+    print(f"  POST: {post_runs}", flush=True)
+    return {
         "requests_per_second": statistics.median(run["successful_per_second"] for run in post_runs),
         "runs": post_runs, "distinct_slots": len(slots) - 1,
         "one_row_per_success": all(run["one_row_per_success"] for run in post_runs),
     }  # fmt: skip
-    print(f"  POST: {post_runs}", flush=True)
-    results["_checks"] = {"micro_cache_statuses": micro, "micro_cache_with_session": with_session,
-                          "micro_cache_gzip": micro_gzip}  # fmt: skip
-    for process in (nginx, app, uncached):
-        servers.stop(process)
-    return results
 
 
 def measure_row(name, url, options, wrk_options, extra, expected_status, reference=None):

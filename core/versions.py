@@ -9,6 +9,7 @@ database as before. Off with TRUFFLES_VERSION_LISTENER=false (the test suite, wh
 commit, turns it off; one test turns it on).
 """
 
+import datetime
 import logging
 import os
 import select
@@ -36,7 +37,7 @@ class Listener:
         rows = self.known_all()
         return None if rows is None else rows.get(name, ())
 
-    def known_all(self):
+    def known_all(self) -> dict[str, tuple[int, datetime.datetime, list[datetime.datetime]]] | None:
         if self.pid != os.getpid():
             self.start()
         return self.rows
@@ -95,7 +96,7 @@ def known(name):
     return listener.known(name)
 
 
-def known_all():
+def known_all() -> dict[str, tuple[int, datetime.datetime, list[datetime.datetime]]] | None:
     """name -> (number, changed_at, scheduled) of every version; None when not listening."""
     if not settings.TRUFFLES_VERSION_LISTENER:
         return None

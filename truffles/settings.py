@@ -191,11 +191,12 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Hashed names and compressed copies in production, so browsers keep static files for a year.
+    # Hashed names and compressed copies in production, so browsers keep static files for a year; each URL
+    # is worked out once per process (core/staticfiles.py).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "core.staticfiles.HashedStaticFilesStorage"
     },
 }
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -227,6 +228,8 @@ CACHES = {
 }
 TRUFFLES_PAGE_CACHE = env.bool("TRUFFLES_PAGE_CACHE", default=True)
 TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES = env.int("TRUFFLES_PAGE_CACHE_LOCAL_ENTRIES", default=200)
+# Parts of article pages the same for every reader, kept in each process per content version (articles/pages.py).
+TRUFFLES_PAGE_PARTS_ENTRIES = env.int("TRUFFLES_PAGE_PARTS_ENTRIES", default=500)
 # Each process learns new versions from PostgreSQL's NOTIFY (core/versions.py) instead of asking per request.
 TRUFFLES_VERSION_LISTENER = env.bool("TRUFFLES_VERSION_LISTENER", default=True)
 # The deployed release (e.g. the commit): part of article pages' ETag, so a deploy refreshes what browsers kept.

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from appointments import insights
 from audit.models import AuditEntry
-from staff.roles import CLINIC_MANAGER, CLINICIAN, CONTENT_EDITOR, FRONT_DESK
+from staff.roles import CLINICIAN, CONTENT_EDITOR, FRONT_DESK
 from tests.appointments.fixtures import INTAKE_TEXT, local, next_weekday
 
 # The page's queries: session, user, the audit context set and cleared, two permission lookups,
-# the audit entry for opening the report, the triage badge's count, and the three figures
-# (outcomes, utilisation, funnel) whatever the period.
-QUERIES = 11
+# the audit entry for opening the report, the triage badge's count, the three figures (outcomes,
+# utilisation, funnel) and the waitlist section's two (freed times, offers), whatever the period.
+QUERIES = 13
 
 
 def row(rows, provider, visit_type=""):
@@ -93,14 +93,18 @@ def test_last_four_weeks_are_whole_weeks_before_this_one():
     assert (period.last - period.first).days == 27
 
 
+def test_an_app_adding_a_section_cannot_shadow_a_download_already_on_the_page():
+    clash = insights.Section(name="elsewhere", heading="Elsewhere", template="admin/elsewhere.html",
+                             tables={"outcomes": (insights.outcomes, insights.OutcomeRow)}, charts=lambda figures: {})
+
+    with pytest.raises(ValueError, match="outcomes"):
+        insights.add_section(clash)
+    assert clash not in insights.SECTIONS
+    assert insights.downloadable("outcomes") == (insights.outcomes, insights.OutcomeRow)
+
+
 # The page, for the clinic manager and nobody else.
 INSIGHTS = reverse("admin:appointments_appointment_insights")
-
-
-@pytest.fixture
-def manager_client(client, staff_member):
-    client.force_login(staff_member(CLINIC_MANAGER))
-    return client
 
 
 def period_query(period, **extra):

@@ -13,7 +13,9 @@ from tests.e2e.test_front_desk_page import SCREEN, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_manager_chooses_a_period_by_keyboard_and_reads_charts_and_tables(page, axe, staff_member, seeded_week):
+def test_manager_chooses_a_period_by_keyboard_and_reads_charts_and_tables(
+    page, axe, staff_member, seeded_week, waitlist_week
+):
     sign_in(page, staff_member(CLINIC_MANAGER))
 
     tab_to(page, page.get_by_role("link", name="Insights"))
@@ -26,8 +28,13 @@ def test_manager_chooses_a_period_by_keyboard_and_reads_charts_and_tables(page, 
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("img", name=re.compile("No-show rate by specialist"))).to_be_visible()
-    total = page.get_by_role("row", name=re.compile("All specialists All visit types"))
+    outcomes = page.get_by_role("region", name="Outcomes table")
+    total = outcomes.get_by_role("row", name=re.compile("All specialists All visit types"))
     expect(total).to_contain_text("25%")
+    refills = page.get_by_role("img", name=re.compile("Freed times refilled from the waitlist"))
+    expect(refills).to_have_accessible_name(re.compile("Dr. Elena Marsh: 67%; Dr. Samuel Okafor: 50%"))
+    freed = page.get_by_role("region", name="Freed times table").get_by_role("row", name=re.compile("All causes"))
+    expect(freed.last).to_contain_text("60%")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= SCREEN["width"], f"the page scrolls sideways: {width} px"
     axe(page)

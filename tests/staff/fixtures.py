@@ -10,6 +10,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from staff.roles import CLINIC_MANAGER
 from tests.appointments.fixtures import INTAKE_TEXT, PATIENT  # noqa: F401 (shared with staff tests)
 
 PASSWORD = "a long enough staff password"
@@ -28,6 +29,13 @@ def staff_member(db):
         return user
 
     return build
+
+
+@pytest.fixture
+def manager_client(client, staff_member):
+    """A browser signed in as the clinic manager (Insights, for one)."""
+    client.force_login(staff_member(CLINIC_MANAGER))
+    return client
 
 
 def current_code(device: TOTPDevice) -> str:
