@@ -155,3 +155,14 @@ def test_with_the_listener_a_stored_page_needs_no_query_and_a_committed_edit_sho
         wait_until(lambda: "After the edit" in client.get(article.get_absolute_url()).text, 5, "the edit", 0.02)
     finally:
         versions.listener.stop()
+
+
+def test_a_stored_article_page_follows_a_renamed_visit_type_at_once(client, clinic, make_article):
+    from appointments.models import VisitType
+
+    article = make_article(visit_type="rls-consultation")
+    assert "Request an RLS consultation" in client.get(article.get_absolute_url()).text  # stored now
+
+    VisitType.objects.filter(slug="rls-consultation").update(name="Restless legs consultation")
+
+    assert "Request a restless legs consultation" in client.get(article.get_absolute_url()).text
