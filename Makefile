@@ -14,11 +14,12 @@ find_python = for c in $$PYTHON python3.13 python3.12 python3 $$(ls -d $${PYENV_
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
 	done; exit 1
 
-.PHONY: help run test serve worker setup setup-dev chromium load-tools backup-tools backup db migrate demo lint typecheck bench lighthouse clean
+.PHONY: help run test test-fast serve worker setup setup-dev chromium load-tools backup-tools backup db migrate demo lint typecheck bench lighthouse clean
 
 help:
 	@echo "make run     serve the site with demo content on http://127.0.0.1:$(PORT) (development)"
 	@echo "make test    run the whole test suite (browser tests included)"
+	@echo "make test-fast  the quick loop while you work: no browser, no real processes, no fuzzing (< 1 min)"
 	@echo "make serve   run the production configuration locally (granian, DEBUG off)"
 	@echo "make worker  run the background worker alone (patient emails); run and serve start one"
 	@echo "make backup  write a backup of the database now (manage.py backup, into var/backups)"
@@ -89,8 +90,13 @@ run: demo
 worker: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py worker --no-reload
 
+# The whole suite, with every property test at its full 500 inputs (the Hypothesis profile in tests/conftest.py).
 test: setup chromium load-tools backup-tools
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --hypothesis-profile=full
+
+# What changes under your hands: leaves out the browser, real processes and fuzzing (pyproject.toml's markers).
+test-fast: setup
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not browser and not process and not fuzz"
 
 # Production settings on loopback: plain HTTP, so the HTTPS-only switches are turned off here only.
 # granian's processes add up their metrics in var/prometheus/ (core/metrics.py), emptied at each start.

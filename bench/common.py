@@ -8,10 +8,11 @@ from time import perf_counter
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPEAT = 15
+# Benchmarks start servers with the tests' own helpers (tests/processes.py: free_port, wait_until).
+sys.path.insert(0, str(BASE_DIR))
 
 
 def setup_django():
-    sys.path.insert(0, str(BASE_DIR))
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-key")
     os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")

@@ -49,20 +49,27 @@ def fill_year(total: int = TOTAL) -> None:
                 manage_token_hash=f"insights-{index}",
             ))  # fmt: skip
         for appointment in Appointment.objects.bulk_create(batch):
-            decided = appointment.starts_at - timedelta(days=random.randint(2, 20), hours=random.randint(0, 23))
-            first = "declined" if appointment.status == "declined" else "confirmed"
-            trails.append(AuditEntry(occurred_at=decided, action="change", appointment_id=appointment.pk,
-                                     username="frontdesk", changed_fields=["status"],
-                                     changes={"status": {"from": "requested", "to": first}}))
-            if appointment.status in ("completed", "no_show", "cancelled"):
-                trails.append(AuditEntry(
-                    occurred_at=appointment.starts_at - timedelta(hours=random.randint(-2, 200)), action="change",
-                    appointment_id=appointment.pk, username=random.choice(["", "frontdesk"]),
-                    changed_fields=["status"], changes={"status": {"from": "confirmed", "to": appointment.status}},
-                ))  # fmt: skip
+            trails.extend(status_trail(appointment, random))
         AuditEntry.objects.bulk_create(trails)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE appointments_appointment; ANALYZE staff_auditentry")
+
+
+def status_trail(appointment, random: Random) -> list:
+    """The audit entries of a visit's decisions: confirmed or declined, then how it ended."""
+    from audit.models import AuditEntry
+
+    decided = appointment.starts_at - timedelta(days=random.randint(2, 20), hours=random.randint(0, 23))
+    first = "declined" if appointment.status == "declined" else "confirmed"
+    trail = [AuditEntry(occurred_at=decided, action="change", appointment_id=appointment.pk, username="frontdesk",
+                        changed_fields=["status"], changes={"status": {"from": "requested", "to": first}})]
+    if appointment.status in ("completed", "no_show", "cancelled"):
+        trail.append(AuditEntry(
+            occurred_at=appointment.starts_at - timedelta(hours=random.randint(-2, 200)), action="change",
+            appointment_id=appointment.pk, username=random.choice(["", "frontdesk"]),
+            changed_fields=["status"], changes={"status": {"from": "confirmed", "to": appointment.status}},
+        ))  # fmt: skip
+    return trail
 
 
 def time_figures(period) -> dict[str, float]:

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 from common import BASE_DIR, setup_django, use_bench_database
+
+from tests.processes import free_port, wait_until_answers
 
 VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "bench-only-key-" + "x" * 40
@@ -74,23 +75,6 @@ BOOKINGS_PER_SECOND_GOAL = 100
 MICRO_CACHE_GOAL = 0.85
 # The request page's "every week and day" row walks this many weeks from next Monday, each day of each.
 WALKED_WEEKS = 8
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within {timeout} s")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -262,7 +246,7 @@ def start_app(servers, name, env, label):
     else:
         command += ["--bind", f"127.0.0.1:{port}", "--chdir", str(BASE_DIR), "truffles.wsgi:application"]
     process = servers.start(command, env, label)
-    wait_for(f"http://127.0.0.1:{port}/healthz")
+    wait_until_answers(f"http://127.0.0.1:{port}/healthz", 60)
     return process, port
 
 
@@ -518,7 +502,7 @@ def measure_site(servers, workdir, database_url, options, wrk_options):
     conf = nginx_conf(workdir, static_port, front_port, port)
     nginx = servers.start(["nginx", "-c", str(conf), "-e", str(workdir / "nginx-error.log"), "-g", "daemon off;"],
                           dict(os.environ), "nginx")  # fmt: skip
-    wait_for(f"http://127.0.0.1:{static_port}/article.html")
+    wait_until_answers(f"http://127.0.0.1:{static_port}/article.html", 60)
     front = f"http://127.0.0.1:{front_port}"
     micro = [fetch(front + RLS)[1].get("X-Micro-Cache") for _ in range(2)]
     with_session = fetch(front + RLS, {"Cookie": "sessionid=x"})[1].get("X-Micro-Cache")

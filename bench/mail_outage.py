@@ -29,6 +29,8 @@ from pathlib import Path
 
 from common import BASE_DIR, setup_django, use_bench_database
 
+from tests.processes import free_port, wait_until_answers
+
 BOUND = 20  # seconds one POST may take before we call it hung
 BOOKINGS = 5
 
@@ -37,12 +39,6 @@ setup_django()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class StalledServer:
@@ -119,15 +115,12 @@ def start_site(database_url, smtp_port, web_port):
                 start_new_session=True,
             )
         )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{web_port}/healthz", timeout=2)
-            return processes
-        except OSError:
-            time.sleep(0.2)
-    stop(processes)
-    raise SystemExit("The site did not start within 30 seconds.")
+    try:
+        wait_until_answers(f"http://127.0.0.1:{web_port}/healthz", 30)
+    except AssertionError:
+        stop(processes)
+        raise SystemExit("The site did not start within 30 seconds.") from None
+    return processes
 
 
 def stop(processes):

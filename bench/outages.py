@@ -42,6 +42,26 @@ def timed(url):
     return status, time.monotonic() - started
 
 
+def freeze_the_database(server, site):
+    """Suspend PostgreSQL's processes while the site is asked three times, then let it go."""
+    import psutil
+
+    for path in ("/", "/healthz"):
+        get(site + path)  # each worker keeps a connection
+    postmaster = psutil.Process(server.get_pid())
+    frozen = [postmaster, *postmaster.children(recursive=True)]
+    for process in frozen:
+        process.suspend()
+    try:
+        for path in ("/healthz", "/", "/healthz"):
+            status, seconds = timed(site + path)
+            print(f"frozen database: {path} answered {status} in {seconds:.2f} s")
+    finally:
+        for process in frozen:
+            process.resume()
+    print(f"resumed: the home page answered 200 after {wait_until_answers(site + '/', 60):.2f} s")
+
+
 def main():
     with dedicated_postgres() as (server, app_url, owner_url, data_dir):
         env = production_env(DATABASE_URL=app_url, DATABASE_OWNER_URL=owner_url)
@@ -61,22 +81,7 @@ def main():
                 worker.send_signal(signal.SIGKILL)
             print(f"every worker killed: the home page answered again after {wait_until_answers(site + '/', 30):.2f} s")
 
-            for path in ("/", "/healthz"):
-                get(site + path)  # each worker keeps a connection
-            import psutil
-
-            postmaster = psutil.Process(server.get_pid())
-            frozen = [postmaster, *postmaster.children(recursive=True)]
-            for process in frozen:
-                process.suspend()
-            try:
-                for path in ("/healthz", "/", "/healthz"):
-                    status, seconds = timed(site + path)
-                    print(f"frozen database: {path} answered {status} in {seconds:.2f} s")
-            finally:
-                for process in frozen:
-                    process.resume()
-            print(f"resumed: the home page answered 200 after {wait_until_answers(site + '/', 60):.2f} s")
+            freeze_the_database(server, site)
 
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=server.system_user, timeout=60)
             for path in ("/healthz", "/", "/healthz"):

@@ -1,5 +1,6 @@
 """Real server processes for tests about processes: `make serve`, granian, a dedicated PostgreSQL.
 
+Also the one `free_port()` and the one `wait_until()` of tests/ and bench/ (bench/ imports this module).
 Every process a test starts gets its own session, so it is stopped (with its children) by its id.
 Every wait has a bound.
 """
@@ -14,6 +15,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,9 +32,29 @@ GRANIAN_FLAGS = ["--interface", "wsgi", "--no-ws", "--respawn-failed-workers", "
 
 
 def free_port() -> int:
+    """A loopback port nobody listens on right now, for a server a test or benchmark starts."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_until[Found](
+    predicate: Callable[[], Found],
+    timeout: float,
+    message: str | Callable[[], str] = "the condition",
+    interval: float = 0.1,
+) -> Found:
+    """What `predicate` returns once it is true; fails after `timeout` seconds, saying what did not happen.
+
+    `message` may be a function, to report the state at the moment of failure (a last status, what arrived).
+    """
+    deadline = time.monotonic() + timeout
+    while not (found := predicate()):
+        if time.monotonic() >= deadline:
+            what = message() if callable(message) else message
+            raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+    return found
 
 
 def database_url(settings_dict=None) -> str:
@@ -96,16 +118,17 @@ def get(url, timeout=2.0):
         return type(error).__name__, b""
 
 
-def wait_until_answers(url, bound, status=200) -> float:
+def wait_until_answers(url: str, bound: float, status: int = 200) -> float:
     """Seconds until `url` answers `status`; fails after `bound` seconds."""
     started = time.monotonic()
-    last = None
-    while time.monotonic() - started < bound:
-        last, _ = get(url, timeout=1.0)
-        if last == status:
-            return time.monotonic() - started
-        time.sleep(0.05)
-    raise AssertionError(f"{url} did not answer {status} within {bound} s (last: {last})")
+    answers = []
+
+    def answered() -> bool:
+        answers.append(get(url, timeout=1.0)[0])
+        return answers[-1] == status
+
+    wait_until(answered, bound, lambda: f"{url} to answer {status} (last: {answers[-1]})", interval=0.05)
+    return time.monotonic() - started
 
 
 def granian_workers(main_pid) -> list[psutil.Process]:

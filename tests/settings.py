@@ -22,8 +22,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The audit table refuses TRUNCATE (audit/triggers.py) unless the connection opts in; Django's
 # test flush between transactional tests empties tables with TRUNCATE, so test connections opt in.
 _database_options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+# A test's commits need not survive a crash of the server: not waiting for the disk on each commit
+# makes the flush after every transactional test and the racing tests cheaper.
 _database_options["options"] = " ".join(
-    filter(None, [_database_options.get("options", ""), "-c truffles.allow_truncate=on"])
+    filter(None, [_database_options.get("options", ""), "-c truffles.allow_truncate=on", "-c synchronous_commit=off"])
 )
 
 # Several checkouts (or people) can share one PostgreSQL server: each names its own test database.

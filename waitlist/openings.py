@@ -46,6 +46,8 @@ def queue_offers(opening: Opening, run_after: datetime | None = None) -> None:
 
 def hours_added(hours: WorkingHours) -> list[Opening]:
     """A new (or longer) block of working hours: each of its days within the booking horizon."""
+    if not is_enabled() or not WaitlistEntry.objects.waiting().exists():
+        return []  # asked once, not once for each of the horizon's days
     today = timezone.localdate()
     horizon = settings.BOOKING["HORIZON_DAYS"]
     openings = []

@@ -19,24 +19,10 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
+from tests.processes import free_port, wait_until
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 TASKS_RUN = {"worker processes": 0, "in-process": 0}
-
-
-def wait_until(condition, timeout=20, interval=0.1, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"Timed out after {timeout} s waiting for {message}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class LocalSMTP:

@@ -156,7 +156,7 @@ def test_two_staff_confirming_the_same_request_at_once_one_succeeds(make_appoint
     outcomes = []
 
     def confirm():
-        barrier.wait()
+        barrier.wait(timeout=30)
         try:
             outcome = booking.confirm(appointment)
             outcomes.append(outcome.error or "confirmed")
@@ -167,7 +167,7 @@ def test_two_staff_confirming_the_same_request_at_once_one_succeeds(make_appoint
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
     assert sorted(outcomes) == ["A confirmed appointment cannot be marked confirmed.", "confirmed"]
 
 
@@ -190,7 +190,7 @@ def test_two_staff_confirming_the_same_request_in_the_admin_at_once_one_is_told_
     pages = {}
 
     def confirm(client):
-        barrier.wait()
+        barrier.wait(timeout=30)
         try:
             pages[client] = client.post(CHANGELIST, data, follow=True).content.decode()
         finally:
@@ -200,7 +200,7 @@ def test_two_staff_confirming_the_same_request_in_the_admin_at_once_one_is_told_
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
     outcomes = sorted(
         "confirmed" if "Confirm: 1 appointment(s)." in page
         else "refused" if "A confirmed appointment cannot be marked confirmed." in page

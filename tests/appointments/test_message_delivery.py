@@ -12,7 +12,7 @@ import pytest
 
 from appointments.models import Appointment, Message
 from tests.appointments.fixtures import request_with_code
-from tests.appointments.mail_fixtures import wait_until
+from tests.processes import wait_until
 
 DETAILS = "/appointments/request/details/"
 Kind = Message.Kind

@@ -15,9 +15,10 @@ from django.utils import timezone
 from appointments import booking, sms, texts
 from appointments.models import Appointment, Message, TextOptOut, TextReply
 from tests.appointments.fixtures import local, request_with_code
-from tests.appointments.mail_fixtures import run_queued_tasks, wait_until
+from tests.appointments.mail_fixtures import run_queued_tasks
 from tests.appointments.test_messages import FORBIDDEN
 from tests.appointments.text_fixtures import SITE_URL, quiet_hours_around_now, signed_post
+from tests.processes import wait_until
 
 DETAILS = "/appointments/request/details/"
 NUMBER = "+12015550123"  # what "(201) 555-0123" on the form becomes
@@ -50,12 +51,7 @@ def test_each_notification_goes_by_text_to_a_patient_who_chose_texts(book_with_t
     run_queued_tasks()
     slot = booking.SlotChoice(clinic["vein"], clinic["okafor"], clinic["location"], local(booking_day, 14))
     appointment = booking.move_by_staff(appointment, slot).appointment
-    reminder = Message.objects.get(kind=Kind.REMINDER, channel=TEXT, sequence=1)
-    Message.objects.filter(pk=reminder.pk).update(send_after=timezone.now())
-    run_queued_tasks()
-    from appointments.tasks import deliver_message
-
-    deliver_message.call(reminder.pk)  # the reminder's own task waits for its day; run it now
+    send_the_reminder_now()
     booking.cancel(appointment, "The specialist is unwell.")
     run_queued_tasks()
     declined = book_with_texts(slot={"visit_type": clinic["vein"], "provider": clinic["marsh"],
@@ -67,10 +63,30 @@ def test_each_notification_goes_by_text_to_a_patient_who_chose_texts(book_with_t
     run_queued_tasks()
 
     sent = texting.wait_for(9, number=NUMBER)  # five for the first visit, two each for the others
-    bodies = [message["body"] for message in sent]
     by_kind = dict(Message.objects.filter(channel=TEXT, state=State.SENT).values_list("provider_id", "kind"))
     kinds = {by_kind[message["sid"]] for message in sent}
     assert kinds == set(Kind.values) - {Kind.CLINIC_NOTICE, Kind.WAITLIST_OFFER, Kind.EMAIL_CODE}  # code: email only
+    each_text_is_short_signed_and_private(sent)
+    # Email too: the patient chose both.
+    assert {m.to[0] for m in mailoutbox} >= {"maria.lopez@example.com"}
+    assert Message.objects.filter(channel=Message.Channel.EMAIL, kind=Kind.CONFIRMED, state=State.SENT).exists()
+    for record in caplog.records:  # no number, no words of a text in any log line
+        assert "5550123" not in record.getMessage()
+        assert "Reply" not in record.getMessage()
+
+
+def send_the_reminder_now():
+    """The reminder's own task waits for its day; make it due and run it now."""
+    from appointments.tasks import deliver_message
+
+    reminder = Message.objects.get(kind=Kind.REMINDER, channel=TEXT, sequence=1)
+    Message.objects.filter(pk=reminder.pk).update(send_after=timezone.now())
+    run_queued_tasks()
+    deliver_message.call(reminder.pk)
+
+
+def each_text_is_short_signed_and_private(sent):
+    bodies = [message["body"] for message in sent]
     for body in bodies:
         assert texts.fits_one_segment(body), body
         assert body.startswith("Truffles Vein Specialists")
@@ -81,12 +97,6 @@ def test_each_notification_goes_by_text_to_a_patient_who_chose_texts(book_with_t
     assert f"{SITE_URL}/v/" in bodies[0]
     assert any("Reply C to confirm, R to change, or call (555) 010-2030." in body for body in bodies)
     assert all(message["from"] == "+15005550006" for message in sent)
-    # Email too: the patient chose both.
-    assert {m.to[0] for m in mailoutbox} >= {"maria.lopez@example.com"}
-    assert Message.objects.filter(channel=Message.Channel.EMAIL, kind=Kind.CONFIRMED, state=State.SENT).exists()
-    for record in caplog.records:  # no number, no words of a text in any log line
-        assert "5550123" not in record.getMessage()
-        assert "Reply" not in record.getMessage()
 
 
 def test_the_short_link_opens_the_patients_page(book_with_texts, client):

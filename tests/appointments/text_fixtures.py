@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from tests.appointments.mail_fixtures import free_port, wait_until
+from tests.processes import free_port, wait_until
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ACCOUNT_SID = "ACtest00000000000000000000000000"

@@ -138,7 +138,7 @@ def test_a_review_date_in_the_future_is_refused(admin_client, reviewed_article):
     assert "A review date cannot be in the future" in response.text
 
 
-def test_a_content_file_edited_under_the_same_review_needs_review(tmp_path, risk_factor_rows):
+def test_a_content_file_edited_under_the_same_review_needs_review(tmp_path, db):
     path = tmp_path / "iron.md"
     front = (
         "---\ntitle: Iron and restless legs\nsummary: Why iron matters.\nstatus: published\n"

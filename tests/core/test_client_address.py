@@ -64,6 +64,7 @@ def test_ipv6_clients_are_named_in_one_spelling(behind_proxy):
     assert client_address(via("2001:DB8:0:0::1")) == "2001:db8::1"
 
 
+@pytest.mark.process
 def test_the_setting_follows_the_environment():
     code = "from django.conf import settings; print(settings.TRUFFLES_TRUSTED_PROXIES)"
     # Settings never connect at import; a URL keeps them from starting the embedded server.

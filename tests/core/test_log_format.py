@@ -51,6 +51,7 @@ def test_a_traceback_a_filter_already_rendered_is_kept():
     assert json.loads(JSONLineFormatter().format(record))["exception"] == "Traceback (rewritten)"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(("debug", "expected"), [("false", "json"), ("true", "plain")])
 def test_production_writes_json_and_development_plain_text(debug, expected):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "TRUFFLES_"))}

@@ -14,6 +14,7 @@ from django.utils import timezone
 from articles.models import Article, RiskFactor, Topic
 from core import versions
 from tests.articles.test_admin import article_form
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -145,22 +146,15 @@ def test_with_the_listener_a_stored_page_needs_no_query_and_a_committed_edit_sho
     article = make_article(title="Before the edit")
     try:
         client.get(article.get_absolute_url())
-        _wait_until(lambda: versions.known("content") not in (None, ()))
+        wait_until(lambda: versions.known("content") not in (None, ()), 5, "the listener to hear the versions", 0.02)
         with django_assert_max_num_queries(0):
             assert "Before the edit" in client.get(article.get_absolute_url()).text
 
         Article.objects.filter(pk=article.pk).update(title="After the edit")  # committed: autocommit
 
-        _wait_until(lambda: "After the edit" in client.get(article.get_absolute_url()).text)
+        wait_until(lambda: "After the edit" in client.get(article.get_absolute_url()).text, 5, "the edit", 0.02)
     finally:
         versions.listener.stop()
-
-
-def _wait_until(condition, seconds=5):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "not within the bound"
-        time.sleep(0.02)
 
 
 def test_a_stored_article_page_follows_a_renamed_visit_type_at_once(client, clinic, make_article):

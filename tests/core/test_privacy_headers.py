@@ -51,6 +51,7 @@ def production_setting(name, **env_overrides):
     ).stdout.strip()
 
 
+@pytest.mark.process
 def test_hsts_preload_is_an_opt_in_and_subdomains_stay_covered():
     assert production_setting("SECURE_HSTS_PRELOAD") == "False"
     assert production_setting("SECURE_HSTS_PRELOAD", DJANGO_HSTS_PRELOAD="true") == "True"

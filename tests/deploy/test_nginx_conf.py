@@ -4,6 +4,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 CONF = Path(settings.BASE_DIR) / "deploy" / "nginx.conf"
@@ -32,6 +33,7 @@ def filled_in(tmp_path):
     return conf
 
 
+@pytest.mark.process
 def test_nginx_accepts_the_shipped_configuration(tmp_path):
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     conf = filled_in(tmp_path)

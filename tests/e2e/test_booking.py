@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from appointments.models import Appointment
 from tests.appointments.fixtures import local, request_with_code
 from tests.conftest import tab_to
-from tests.e2e.steps import enter_the_emailed_code
+from tests.e2e.steps import MARIA, enter_the_emailed_code, fill_in_the_details
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,45 +30,10 @@ def test_patient_books_from_the_article_with_the_keyboard_only(
 ):
     worker(smtp_server, TRUFFLES_SITE_URL=live_server.url)
     page.goto(rls_article.get_absolute_url())
-    tab_to(page, page.get_by_role("link", name="Request an RLS consultation"))
-    page.keyboard.press("Enter")
+    follow_the_call_to_action_to_a_free_time(page, rls_article, axe)
+    answer_the_details_by_keyboard(page, risk_factors, axe)
+    type_the_code_from_the_email(page, smtp_server, axe)
 
-    page.wait_for_url(re.compile(r"/appointments/request/\?visit_type=rls-consultation&from="))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Request an RLS consultation")
-    expect(page.get_by_label("RLS consultation")).to_be_checked()
-    expect(page.get_by_text(rls_article.title).first).to_be_visible()
-    axe(page)
-    tab_to(page, page.locator(".time-grid a").first)
-    page.keyboard.press("Enter")
-
-    page.wait_for_url(re.compile(r"/appointments/request/details/"))
-    expect(page.get_by_label("Restless legs symptoms")).to_be_checked()
-    axe(page)
-    for question in ("urgent_one_leg", "urgent_breathing", "urgent_bleeding", "urgent_cord"):
-        tab_to(page, page.locator(f"#id_{question}_0"))  # "No"
-        page.keyboard.press("Space")
-    type_into(page, "First name*", "Maria")
-    type_into(page, "Last name*", "Lopez")
-    type_into(page, "Month", "4")
-    type_into(page, "Day", "23")
-    type_into(page, "Year", "1971")
-    type_into(page, "Email*", "maria@example.com")
-    type_into(page, "Phone number*", "2015550123")
-    tick(page, "It is worse in the evening or at night")
-    tick(page, risk_factors["iron-deficiency"].patient_label)
-    tab_to(page, page.locator("#id_consent"))
-    page.keyboard.press("Space")
-    tab_to(page, page.get_by_role("button", name="Send my request"))
-    page.keyboard.press("Enter")
-
-    page.wait_for_url(re.compile(r"/appointments/request/check-email/"))
-    axe(page)
-    (code_email,) = smtp_server.wait_for(1, timeout=30)
-    code = re.search(r"Your code is (\d{6})", code_email.get_body(("plain",)).get_content()).group(1)
-    type_into(page, "Code from the email", code)
-    page.keyboard.press("Enter")
-
-    page.wait_for_url(re.compile(r"/appointments/manage/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("We have your request")
     reference = page.locator(".reference").inner_text()
     assert re.fullmatch(r"TVS-[2-9A-HJ-NP-Z]{6}", reference)
@@ -82,26 +47,64 @@ def test_patient_books_from_the_article_with_the_keyboard_only(
     axe(page)
 
 
+def follow_the_call_to_action_to_a_free_time(page, rls_article, axe):
+    tab_to(page, page.get_by_role("link", name="Request an RLS consultation"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/appointments/request/\?visit_type=rls-consultation&from="))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request an RLS consultation")
+    expect(page.get_by_label("RLS consultation")).to_be_checked()
+    expect(page.get_by_text(rls_article.title).first).to_be_visible()
+    axe(page)
+    tab_to(page, page.locator(".time-grid a").first)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/appointments/request/details/"))
+
+
+def answer_the_details_by_keyboard(page, risk_factors, axe):
+    expect(page.get_by_label("Restless legs symptoms")).to_be_checked()
+    axe(page)
+    for question in ("urgent_one_leg", "urgent_breathing", "urgent_bleeding", "urgent_cord"):
+        tab_to(page, page.locator(f"#id_{question}_0"))  # "No"
+        page.keyboard.press("Space")
+    for label, text in MARIA.items():
+        type_into(page, label, text)
+    tick(page, "It is worse in the evening or at night")
+    tick(page, risk_factors["iron-deficiency"].patient_label)
+    tab_to(page, page.locator("#id_consent"))
+    page.keyboard.press("Space")
+    tab_to(page, page.get_by_role("button", name="Send my request"))
+    page.keyboard.press("Enter")
+
+
+def type_the_code_from_the_email(page, smtp_server, axe):
+    page.wait_for_url(re.compile(r"/appointments/request/check-email/"))
+    axe(page)
+    (code_email,) = smtp_server.wait_for(1, timeout=30)
+    code = re.search(r"Your code is (\d{6})", code_email.get_body(("plain",)).get_content()).group(1)
+    type_into(page, "Code from the email", code)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/appointments/manage/"))
+
+
+SECOND_PATIENT = {
+    "First name*": "Second",
+    "Last name*": "Patient",
+    "Month": "2",
+    "Day": "1",
+    "Year": "1980",
+    "Email*": "second@example.com",
+    "Phone number*": "(201) 555-0199",
+}
+
+
 def test_second_patient_racing_for_a_slot_sees_alternatives_with_details_intact(
     page, axe, clinic, booking_day, slot_post
 ):
     slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, 9)}
     start = slot["start"].isoformat().replace("+", "%2B")
     page.goto(f"/appointments/request/details/?visit_type=vein-evaluation&provider={clinic['marsh'].pk}&start={start}")
-    page.get_by_label("First name*", exact=True).fill("Second")
-    page.get_by_label("Last name*", exact=True).fill("Patient")
-    page.get_by_label("Month").fill("2")
-    page.get_by_label("Day", exact=True).fill("1")
-    page.get_by_label("Year").fill("1980")
-    page.get_by_label("Email*", exact=True).fill("second@example.com")
-    page.get_by_label("Phone number*", exact=True).fill("(201) 555-0199")
-    page.get_by_label("Varicose veins").check()
+    fill_in_the_details(page, SECOND_PATIENT)
     page.get_by_label("Anything else we should know? (optional)").fill("Aching after work.")
-    page.locator("#id_urgent_one_leg_0").check()
-    page.locator("#id_urgent_breathing_0").check()
-    page.locator("#id_urgent_bleeding_0").check()
-    page.locator("#id_urgent_cord_0").check()
-    page.locator("#id_consent").check()
 
     # Meanwhile another patient sends a request for the same time and wins.
     first = Client().post("/appointments/request/details/", slot_post(slot, email="first@example.com"))

@@ -16,7 +16,7 @@ from appointments.models import Appointment, Closure
 from staff.roles import FRONT_DESK
 from tests.appointments.fixtures import local
 from tests.conftest import tab_to
-from tests.staff.fixtures import PASSWORD
+from tests.e2e.steps import sign_in_to_the_admin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,11 +27,7 @@ CALENDAR = "/admin/appointments/appointment/calendar/"
 
 def sign_in(page, user):
     page.set_viewport_size(SCREEN)
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in|Sign in")).click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    sign_in_to_the_admin(page, user.username)
 
 
 def fits_the_screen(page):

@@ -12,6 +12,7 @@ from appointments.models import Appointment
 from staff.roles import FRONT_DESK
 from tests.appointments.fixtures import local, slot_key
 from tests.conftest import tab_to
+from tests.e2e.steps import sign_in_to_the_admin
 from tests.staff.fixtures import PASSWORD, current_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,14 +28,7 @@ def test_front_desk_confirms_a_request_and_sees_it_on_todays_schedule(
     make_appointment(start=today_four_pm.replace(hour=9), status=Appointment.Status.CONFIRMED, last_name="Settled")
 
     page.goto("/admin/")
-    tab_to(page, page.get_by_label("Username"))
-    page.keyboard.type(user.username)
-    tab_to(page, page.get_by_label("Password"))
-    page.keyboard.type(PASSWORD)
-    tab_to(page, page.get_by_label("Code from your authenticator app"))
-    page.keyboard.type(current_code(device))
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r":\d+/admin/$"))
+    sign_in_by_keyboard_with_the_code(page, user, device)
     needs_attention = page.locator("#clinic-today")
     expect(needs_attention.get_by_text("1 request awaiting triage")).to_be_visible()
 
@@ -44,19 +38,7 @@ def test_front_desk_confirms_a_request_and_sees_it_on_todays_schedule(
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1
     assert "Waiting" in rows.first.inner_text()
-
-    tab_to(page, rows.first.locator("input.action-select"))
-    page.keyboard.press("Space")
-    tab_to(page, page.locator("select[name=action]"))
-    page.keyboard.type("Confirm")
-    tab_to(page, page.get_by_role("button", name="Run"))
-    page.keyboard.press("Enter")
-
-    page.wait_for_selector("text=You are about to")
-    axe(page)
-    tab_to(page, page.get_by_role("button", name="Yes, confirm"))
-    page.keyboard.press("Enter")
-    page.wait_for_selector("text=Confirm: 1 appointment(s).")
+    confirm_the_row_by_keyboard(page, rows.first, axe)
     request.refresh_from_db()
     assert request.status == Appointment.Status.CONFIRMED
 
@@ -69,13 +51,34 @@ def test_front_desk_confirms_a_request_and_sees_it_on_todays_schedule(
     axe(page)
 
 
+def sign_in_by_keyboard_with_the_code(page, user, device):
+    tab_to(page, page.get_by_label("Username"))
+    page.keyboard.type(user.username)
+    tab_to(page, page.get_by_label("Password"))
+    page.keyboard.type(PASSWORD)
+    tab_to(page, page.get_by_label("Code from your authenticator app"))
+    page.keyboard.type(current_code(device))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r":\d+/admin/$"))
+
+
+def confirm_the_row_by_keyboard(page, row, axe):
+    tab_to(page, row.locator("input.action-select"))
+    page.keyboard.press("Space")
+    tab_to(page, page.locator("select[name=action]"))
+    page.keyboard.type("Confirm")
+    tab_to(page, page.get_by_role("button", name="Run"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=You are about to")
+    axe(page)
+    tab_to(page, page.get_by_role("button", name="Yes, confirm"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Confirm: 1 appointment(s).")
+
+
 def sign_in_as_manager(page, staff_member):
     manager = staff_member(None)
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(manager.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in|Sign in")).click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    sign_in_to_the_admin(page, manager.username)
     return manager
 
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from appointments.models import Appointment
 from staff.roles import FRONT_DESK
-from tests.staff.fixtures import PASSWORD
+from tests.e2e.steps import sign_in_to_the_admin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,11 +18,7 @@ SCREEN = {"width": 1280, "height": 800}
 
 def sign_in(page, user):
     page.set_viewport_size(SCREEN)
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Log in|Sign in")).click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    sign_in_to_the_admin(page, user.username)
 
 
 def soon(hours):

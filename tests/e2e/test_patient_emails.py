@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments.models import Appointment, EmailCheck
-from tests.staff.fixtures import PASSWORD
+from tests.e2e.steps import choose_the_first_free_time, fill_in_the_details, sign_in_to_the_admin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,27 +19,31 @@ def test_patient_is_told_of_the_confirmation_and_finds_it_on_their_page(
     page, axe, live_server, clinic, staff_member, worker, smtp_server
 ):
     worker(smtp_server, TRUFFLES_SITE_URL=live_server.url)
-
-    page.goto("/appointments/request/?visit_type=vein-evaluation")
-    page.locator(".time-grid a").first.click()
-    page.wait_for_url(re.compile(r"/appointments/request/details/"))
+    choose_the_first_free_time(page)
     axe(page)
-    page.get_by_label("First name*", exact=True).fill("Maria")
-    page.get_by_label("Last name*", exact=True).fill("Lopez")
-    page.get_by_label("Month", exact=True).fill("4")
-    page.get_by_label("Day", exact=True).fill("23")
-    page.get_by_label("Year", exact=True).fill("1971")
-    page.get_by_label("Email*", exact=True).fill("maria@example.com")
-    page.get_by_label("Phone number*", exact=True).fill("2015550123")
-    page.get_by_label("Varicose veins", exact=True).check()
-    page.locator("#id_urgent_one_leg_0").check()
-    page.locator("#id_urgent_breathing_0").check()
-    page.locator("#id_urgent_bleeding_0").check()
-    page.locator("#id_urgent_cord_0").check()
-    page.locator("#id_consent").check()
+    fill_in_the_details(page)
     page.get_by_role("button", name="Send my request").click()
+    copy_the_code_from_the_email(page, smtp_server, axe)
+    expect(page.get_by_role("heading", level=1)).to_have_text("We have your request")
+    axe(page)
+    appointment = Appointment.objects.get()
 
-    # The code arrives by email; the patient copies it from there into the page.
+    confirm_in_the_admin(page.context.browser, live_server, staff_member(None), axe)
+
+    smtp_server.wait_for(4, timeout=30)  # the code, request received, the clinic's notice, confirmed
+    (confirmed,) = [m for m in smtp_server.to("maria@example.com") if "Your visit is confirmed" in m["Subject"]]
+    link = re.search(r"http://\S+/appointments/manage/\S+/", confirmed.get_body(("plain",)).get_content()).group(0)
+    assert link == f"{live_server.url}{appointment.get_absolute_url()}"
+    the_html_part_links_to_the_page(page, confirmed, link, axe)
+    (attachment,) = [part for part in confirmed.iter_attachments() if part.get_filename().endswith(".ics")]
+    assert icalendar.Calendar.from_ical(attachment.get_content()).events[0]["STATUS"] == "CONFIRMED"
+
+    page.goto(link)
+    the_page_says_confirmed_and_offers_the_calendar(page, axe)
+
+
+def copy_the_code_from_the_email(page, smtp_server, axe):
+    """The code arrives by email; the patient copies it from there into the page."""
     page.wait_for_url(re.compile(r"/appointments/request/check-email/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     axe(page)
@@ -49,19 +53,13 @@ def test_patient_is_told_of_the_confirmation_and_finds_it_on_their_page(
     page.get_by_label("Code from the email").fill(code)
     page.get_by_role("button", name="Send my request").click()
     page.wait_for_url(re.compile(r"/appointments/manage/"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("We have your request")
-    axe(page)
-    appointment = Appointment.objects.get()
 
-    # The front desk confirms it in the admin.
-    manager = staff_member(None)
-    staff = page.context.browser.new_context(base_url=live_server.url)
+
+def confirm_in_the_admin(browser, live_server, manager, axe):
+    """The front desk confirms Maria's request from the list, in a browser of its own."""
+    staff = browser.new_context(base_url=live_server.url)
     desk = staff.new_page()
-    desk.goto("/admin/login/")
-    desk.get_by_label("Username").fill(manager.username)
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name=re.compile("Log in|Sign in")).click()
-    desk.wait_for_url(re.compile(r"/admin/$"))
+    sign_in_to_the_admin(desk, manager.username)
     desk.goto("/admin/appointments/appointment/")
     desk.locator("#result_list tbody tr", has_text="Lopez").locator("input.action-select").check()
     desk.locator("select[name=action]").select_option("mark_confirmed")
@@ -72,21 +70,16 @@ def test_patient_is_told_of_the_confirmation_and_finds_it_on_their_page(
     expect(desk.get_by_text("Confirm: 1 appointment(s).")).to_be_visible()
     staff.close()
 
-    # The email, as the patient's mail server received it.
-    smtp_server.wait_for(4, timeout=30)  # the code, request received, the clinic's notice, confirmed
-    (confirmed,) = [m for m in smtp_server.to("maria@example.com") if "Your visit is confirmed" in m["Subject"]]
-    text = confirmed.get_body(("plain",)).get_content()
-    link = re.search(r"http://\S+/appointments/manage/\S+/", text).group(0)
-    assert link == f"{live_server.url}{appointment.get_absolute_url()}"
+
+def the_html_part_links_to_the_page(page, email, link, axe):
     mail = page.context.new_page()  # the HTML part, as a mail app would show it
-    mail.set_content(confirmed.get_body(("html",)).get_content())
+    mail.set_content(email.get_body(("html",)).get_content())
     expect(mail.get_by_role("link", name="Open your appointment page")).to_have_attribute("href", link)
     axe(mail)
     mail.close()
-    (attachment,) = [part for part in confirmed.iter_attachments() if part.get_filename().endswith(".ics")]
-    assert icalendar.Calendar.from_ical(attachment.get_content()).events[0]["STATUS"] == "CONFIRMED"
 
-    page.goto(link)
+
+def the_page_says_confirmed_and_offers_the_calendar(page, axe):
     expect(page.get_by_role("heading", level=1)).to_have_text("Your appointment is confirmed")
     expect(page.get_by_text("Confirmed", exact=True)).to_be_visible()
     expect(page.locator("#sent-title + ul")).to_contain_text("Confirmed:")

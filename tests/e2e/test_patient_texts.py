@@ -9,10 +9,10 @@ from playwright.sync_api import expect
 
 from appointments import booking
 from appointments.models import Appointment, Message
-from tests.appointments.mail_fixtures import wait_until
 from tests.appointments.text_fixtures import FakeTwilioProcess, quiet_hours_away_from_now
-from tests.e2e.steps import enter_the_emailed_code
+from tests.e2e.steps import choose_the_first_free_time, enter_the_emailed_code, fill_in_the_details
 from tests.e2e.test_patient_flow import MAX_PAGE_HEIGHT, page_height
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NUMBER = "+12015550123"
@@ -37,36 +37,10 @@ def test_a_patient_who_chose_texts_gets_the_confirmation_by_text(
     worker(smtp_server, TRUFFLES_SITE_URL=live_server.url, **fake.environment())
     assert quiet_hours_away_from_now() == fake.environment()["TRUFFLES_TEXT_QUIET_HOURS"]
 
-    page.goto("/appointments/request/?visit_type=vein-evaluation")
-    page.locator(".time-grid a").first.click()
-    page.wait_for_url(re.compile(r"/appointments/request/details/"))
-    page.get_by_label("First name*", exact=True).fill("Maria")
-    page.get_by_label("Last name*", exact=True).fill("Lopez")
-    page.get_by_label("Month", exact=True).fill("4")
-    page.get_by_label("Day", exact=True).fill("23")
-    page.get_by_label("Year", exact=True).fill("1971")
-    page.get_by_label("Email*", exact=True).fill("maria@example.com")
-    page.get_by_label("Phone number*", exact=True).fill("2015550123")
-    texts_choice = page.get_by_label("Text", exact=True)
-    texts_choice.check()
-    page.get_by_label("Varicose veins", exact=True).check()
-    page.locator("#id_urgent_one_leg_0").check()
-    page.locator("#id_urgent_breathing_0").check()
-    page.locator("#id_urgent_bleeding_0").check()
-    page.locator("#id_urgent_cord_0").check()
-    page.locator("#id_consent").check()
-    consent = page.get_by_label(re.compile("I agree to get texts about this visit"))
-    expect(consent).to_be_visible()  # shown once texts are chosen
-    assert page_height(page) < MAX_PAGE_HEIGHT
-    for control in (page.get_by_label("Text", exact=True), consent):
-        box = control.locator("xpath=..").bounding_box()
-        assert box["height"] >= 44, box
-    page.get_by_role("button", name="Send my request").click()
-    # Texts chosen without the consent box: the message is next to the box, nothing typed is lost.
-    expect(page.locator("#error-summary")).to_contain_text("To get texts, tick this box")
-    expect(page.get_by_label("Text", exact=True)).to_be_checked()
-    expect(page.get_by_label("First name*", exact=True)).to_have_value("Maria")
-    axe(page)
+    choose_the_first_free_time(page)
+    fill_in_the_details(page)
+    consent = choose_texts(page)
+    send_without_agreeing_to_texts(page, axe)
     consent.check()
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Send my request").click()
@@ -81,15 +55,44 @@ def test_a_patient_who_chose_texts_gets_the_confirmation_by_text(
     assert appointment.reference in received["body"]
     assert received["body"].endswith("Reply STOP to end")
     booking.confirm(appointment)
-    confirmed = fake.wait_for(2, number=NUMBER)[1]["body"]
-    assert f"your visit {appointment.reference} on " in confirmed
-    assert "is confirmed" in confirmed
-    assert len(confirmed) <= 160
-    link = re.search(r"http://\S+/v/\w+", confirmed).group(0)
+    link = the_confirmation_text_links_to_the_page(fake, appointment)
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your appointment is confirmed")
     axe(page)
 
+    the_patient_answers_c_and_the_texts_are_delivered(fake, appointment)
+
+
+def choose_texts(page):
+    """Texts chosen: the texts consent box appears; the page stays within the phone budget, 44 px targets."""
+    page.get_by_label("Text", exact=True).check()
+    consent = page.get_by_label(re.compile("I agree to get texts about this visit"))
+    expect(consent).to_be_visible()  # shown once texts are chosen
+    assert page_height(page) < MAX_PAGE_HEIGHT
+    for control in (page.get_by_label("Text", exact=True), consent):
+        box = control.locator("xpath=..").bounding_box()
+        assert box["height"] >= 44, box
+    return consent
+
+
+def send_without_agreeing_to_texts(page, axe):
+    """Texts chosen without the consent box: the message is next to the box, nothing typed is lost."""
+    page.get_by_role("button", name="Send my request").click()
+    expect(page.locator("#error-summary")).to_contain_text("To get texts, tick this box")
+    expect(page.get_by_label("Text", exact=True)).to_be_checked()
+    expect(page.get_by_label("First name*", exact=True)).to_have_value("Maria")
+    axe(page)
+
+
+def the_confirmation_text_links_to_the_page(fake, appointment):
+    confirmed = fake.wait_for(2, number=NUMBER)[1]["body"]
+    assert f"your visit {appointment.reference} on " in confirmed
+    assert "is confirmed" in confirmed
+    assert len(confirmed) <= 160
+    return re.search(r"http://\S+/v/\w+", confirmed).group(0)
+
+
+def the_patient_answers_c_and_the_texts_are_delivered(fake, appointment):
     answer = fake.text_from(NUMBER, "C")
     assert answer["status"] == 200
     assert "thank you, we will see you on" in answer["twiml"]

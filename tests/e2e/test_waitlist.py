@@ -6,13 +6,17 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments.models import Appointment
 from tests.appointments.fixtures import PATIENT, local
-from tests.e2e.steps import enter_the_emailed_code
-from tests.staff.fixtures import PASSWORD
+from tests.e2e.steps import (
+    choose_the_first_free_time,
+    enter_the_emailed_code,
+    fill_in_the_details,
+    sign_in_to_the_admin,
+)
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MAX_PAGE_HEIGHT = 2500
@@ -31,22 +35,8 @@ def big_enough(locator):
 
 def book_a_week_out(page, booking_day):
     week = booking_day + timedelta(weeks=1)
-    page.goto(f"/appointments/request/?visit_type=vein-evaluation&week={week.isoformat()}")
-    page.locator(".time-grid a").first.click()
-    page.wait_for_url(re.compile(r"/appointments/request/details/"))
-    page.get_by_label("First name*", exact=True).fill("Maria")
-    page.get_by_label("Last name*", exact=True).fill("Lopez")
-    page.get_by_label("Month", exact=True).fill("4")
-    page.get_by_label("Day", exact=True).fill("23")
-    page.get_by_label("Year", exact=True).fill("1971")
-    page.get_by_label("Email*", exact=True).fill("maria@example.com")
-    page.get_by_label("Phone number*", exact=True).fill("2015550123")
-    page.get_by_label("Varicose veins", exact=True).check()
-    page.locator("#id_urgent_one_leg_0").check()
-    page.locator("#id_urgent_breathing_0").check()
-    page.locator("#id_urgent_bleeding_0").check()
-    page.locator("#id_urgent_cord_0").check()
-    page.locator("#id_consent").check()
+    choose_the_first_free_time(page, f"visit_type=vein-evaluation&week={week.isoformat()}")
+    fill_in_the_details(page)
     page.get_by_role("button", name="Send my request").click()
     enter_the_emailed_code(page, "maria@example.com")
 
@@ -54,11 +44,7 @@ def book_a_week_out(page, booking_day):
 def cancel_in_the_admin(browser, live_server, staff_member, appointment, axe):
     staff = browser.new_context(base_url=live_server.url)
     desk = staff.new_page()
-    desk.goto("/admin/login/")
-    desk.get_by_label("Username").fill(staff_member(None).username)
-    desk.get_by_label("Password").fill(PASSWORD)
-    desk.get_by_role("button", name=re.compile("Log in|Sign in")).click()
-    desk.wait_for_url(re.compile(r"/admin/$"))
+    sign_in_to_the_admin(desk, staff_member(None).username)
     desk.goto(f"/admin/appointments/appointment/{appointment.pk}/change/")
     expect(desk.get_by_text("Not on the waitlist.")).to_be_visible()
     desk.get_by_role("link", name="Cancel", exact=True).click()
@@ -81,6 +67,22 @@ def test_a_patient_takes_an_earlier_time_a_cancellation_freed(
     book_a_week_out(page, booking_day)
     mine = Appointment.objects.get(email="maria@example.com")
     assert mine.starts_at > earlier.starts_at
+    join_the_waitlist_for_any_earlier_time(page, axe)
+
+    cancel_in_the_admin(page.context.browser, live_server, staff_member, earlier, axe)
+
+    page.goto(the_offer_link(smtp_server))
+    take_the_offered_time(page, axe)
+    when = page.locator("dt", has_text="When").locator("xpath=following-sibling::dd[1]")
+    expect(when).to_contain_text(f"{booking_day:%A}, {booking_day:%B} {booking_day.day}, {booking_day.year} at 9:00 AM")
+    axe(page)
+    fits_the_phone(page)
+    mine.refresh_from_db()
+    assert mine.starts_at == local(booking_day, 9)
+    assert Appointment.objects.filter(email="maria@example.com").count() == 1  # moved, not booked twice
+
+
+def join_the_waitlist_for_any_earlier_time(page, axe):
     page.get_by_text("Join the waitlist").click()
     big_enough(page.get_by_text("Join the waitlist"))
     expect(page.get_by_label("Any time before my visit")).to_be_checked()
@@ -98,22 +100,23 @@ def test_a_patient_takes_an_earlier_time_a_cancellation_freed(
     axe(page)
     fits_the_phone(page)
 
-    cancel_in_the_admin(page.context.browser, live_server, staff_member, earlier, axe)
+
+def the_offer_link(smtp_server):
+    """The worker's email offering the freed 9:00 time; the link in it."""
 
     def offer_email():
         return next((m for m in smtp_server.to("maria@example.com") if "An earlier time has opened" in m["Subject"]),
                     None)  # fmt: skip
 
-    deadline = timezone.now() + timedelta(seconds=45)
-    while offer_email() is None and timezone.now() < deadline:
-        page.wait_for_timeout(200)
-    email = offer_email()
-    assert email is not None, [m["Subject"] for m in smtp_server.received]
+    email = wait_until(
+        offer_email, 45, lambda: f"the offer email (arrived: {[m['Subject'] for m in smtp_server.received]})"
+    )
     text = email.get_body(("plain",)).get_content()
     assert "9:00 AM" in text
-    link = re.search(r"http://\S+/waitlist/offers/\d+/\w+/", text).group(0)
+    return re.search(r"http://\S+/waitlist/offers/\d+/\w+/", text).group(0)
 
-    page.goto(link)
+
+def take_the_offered_time(page, axe):
     expect(page.get_by_role("heading", level=1)).to_have_text("An earlier time has opened")
     take = page.get_by_role("button", name="Take this time")
     big_enough(take)
@@ -122,10 +125,3 @@ def test_a_patient_takes_an_earlier_time_a_cancellation_freed(
     take.click()
     page.wait_for_url(re.compile(r"/appointments/manage/"))
     expect(page.get_by_text("Your visit has moved to the earlier time.")).to_be_visible()
-    when = page.locator("dt", has_text="When").locator("xpath=following-sibling::dd[1]")
-    expect(when).to_contain_text(f"{booking_day:%A}, {booking_day:%B} {booking_day.day}, {booking_day.year} at 9:00 AM")
-    axe(page)
-    fits_the_phone(page)
-    mine.refresh_from_db()
-    assert mine.starts_at == local(booking_day, 9)
-    assert Appointment.objects.filter(email="maria@example.com").count() == 1  # moved, not booked twice

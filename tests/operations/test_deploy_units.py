@@ -39,6 +39,7 @@ def installed(tmp_path):
     return tmp_path
 
 
+@pytest.mark.process
 def test_systemd_finds_nothing_wrong_with_the_units(installed):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
@@ -114,6 +115,7 @@ def test_only_the_migrate_unit_reads_the_owners_credentials():
     assert "truffles-migrate.service" in web["After"]
 
 
+@pytest.mark.process
 @pytest.mark.django_db(transaction=True)
 def test_the_web_process_environment_holds_no_owner_credentials(tmp_path):
     """granian started with what the web unit reads: neither it nor its workers hold the owner's password."""

@@ -21,7 +21,7 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
-from tests.appointments.mail_fixtures import LocalSMTP, wait_until
+from tests.appointments.mail_fixtures import LocalSMTP
 from tests.processes import (
     GRANIAN,
     GRANIAN_FLAGS,
@@ -31,8 +31,11 @@ from tests.processes import (
     production_env,
     running,
     start,
+    wait_until,
     wait_until_answers,
 )
+
+pytestmark = pytest.mark.process
 
 PATIENT = {
     "first_name": "Quintessa",

@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.processes import GRANIAN, GRANIAN_FLAGS, ROOT, free_port, production_env, running, start, wait_until_answers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.process]
 
 TOKEN = "process-test-metrics-token-0123456789abcdef"
 REQUESTS = 24

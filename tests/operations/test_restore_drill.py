@@ -16,7 +16,6 @@ from collections import Counter
 import psycopg2
 import pytest
 
-from tests.appointments.mail_fixtures import wait_until
 from tests.processes import (
     ROOT,
     dedicated_postgres,
@@ -26,6 +25,7 @@ from tests.processes import (
     running,
     start,
     start_granian,
+    wait_until,
     wait_until_answers,
 )
 
@@ -112,18 +112,8 @@ def test_a_backup_brings_back_the_appointment_its_trail_its_link_and_its_waiting
         )  # fmt: skip
         manage("migrate", "--no-input", "-v", "0", env=env)
         manage("load_demo_schedule", env=env)
-
-        # A patient books online; the worker sends the acknowledgement and the clinic's notice.
-        booked = json.loads(manage("shell", "-c", BOOK, env=env).stdout.strip().splitlines()[-1])
-        with running(start_worker(env, tmp_path / "worker-before.log")):
-            smtp_server.wait_for(2)
-        # Staff confirm with no worker running: the confirmation waits in the queue, in the database.
-        manage("shell", "-c", CONFIRM, env=env)
-        waiting = owner_query(owner_url, "SELECT id FROM appointments_message WHERE kind = 'confirmed' AND state = "
-                                         "'pending'")  # fmt: skip
-        assert len(waiting) == 1
-        trail_before = owner_query(owner_url, "SELECT action, changed_fields FROM staff_auditentry "
-                                              "WHERE appointment_id = %s ORDER BY id", [booked["id"]])  # fmt: skip
+        booked, waiting = book_and_confirm_with_the_confirmation_left_waiting(env, owner_url, smtp_server, tmp_path)
+        trail_before = audit_trail(owner_url, booked["id"])
 
         started = time.monotonic()
         written = manage("backup", env=env).stdout
@@ -131,55 +121,86 @@ def test_a_backup_brings_back_the_appointment_its_trail_its_link_and_its_waiting
         (backup,) = (tmp_path / "backups").iterdir()
         assert backup.name.endswith(".dump.age")
         assert b"Wilhelmina" not in backup.read_bytes()  # encrypted at rest
+        a_restore_over_the_live_database_is_refused(backup, identity, env)
 
-        # A restore over the live database is refused, and says what it would overwrite.
-        refused = manage("restore", str(backup), "--identity", str(identity), env=env, check=False)
-        assert refused.returncode != 0
-        assert "appointments_appointment: 1 rows" in refused.stderr
-        assert "staff_auditentry: " in refused.stderr
-
-        # The database is lost: an empty one takes its place.
-        owner_query(owner_url.replace("/truffles", "/postgres"), "DROP DATABASE truffles WITH (FORCE)")
-        owner_query(owner_url.replace("/truffles", "/postgres"), "CREATE DATABASE truffles")
         started = time.monotonic()
-        manage("restore", str(backup), "--identity", str(identity), env=env)
+        lose_the_database_and_restore(backup, identity, env, owner_url)
         restore_seconds = time.monotonic() - started
 
-        port = free_port()
-        site = f"http://127.0.0.1:{port}"
-        with running(start_granian(port, env, tmp_path / "web.log")), \
-                running(start_worker(env, tmp_path / "worker-after.log")):  # fmt: skip
-            wait_until_answers(site + "/healthz", 60)
-            status, page = get(site + booked["manage"], timeout=10)
-            assert status == 200, page[:500]
-            assert booked["reference"] in page.decode()
-
-            smtp_server.wait_for(3)
-            confirmation_id = f"<appointment-message-{waiting[0][0]}@127.0.0.1>"
-            state_sql = "SELECT state FROM appointments_message WHERE id = %s"
-            wait_until(lambda: owner_query(owner_url, state_sql, [waiting[0][0]]) == [("sent",)], 30,
-                       message="the confirmation sent")  # fmt: skip
-            time.sleep(3)  # time for a second copy to show up, if the restore queued one
-            sent = Counter(message["Message-ID"] for message in smtp_server.received)
-            health = json.loads(get(site + "/healthz")[1])
-
-        assert sent[confirmation_id] == 1
+        sent, health = run_the_site_again(env, owner_url, smtp_server, tmp_path, booked, waiting_id=waiting[0][0])
+        assert sent[f"<appointment-message-{waiting[0][0]}@127.0.0.1>"] == 1
         assert len(sent) == 3  # acknowledgement and notice not sent again…
         assert set(sent.values()) == {1}  # …and nothing twice
         assert health["worker"]["status"] == "ok"
-
-        trail_after = owner_query(owner_url, "SELECT action, changed_fields FROM staff_auditentry "
-                                             "WHERE appointment_id = %s ORDER BY id", [booked["id"]])  # fmt: skip
-        assert trail_after[: len(trail_before)] == trail_before
-        # Held for the email code, made a request by the code, confirmed by staff.
-        assert [action for action, _ in trail_before] == ["create", "change", "change"]
-        with pytest.raises(psycopg2.Error, match="append-only"):
-            owner_query(owner_url, "UPDATE staff_auditentry SET username = 'someone else'")
-        with pytest.raises(psycopg2.Error, match="append-only"):
-            owner_query(owner_url, "DELETE FROM staff_auditentry")
-        owner_query(owner_url, "UPDATE appointments_appointment SET status_reason = 'Drill, after the restore'")
-        assert owner_query(owner_url, "SELECT count(*) FROM staff_auditentry WHERE appointment_id = %s",
-                           [booked["id"]])[0][0] == len(trail_after) + 1  # fmt: skip
+        the_trail_is_back_and_still_append_only(owner_url, booked["id"], trail_before)
 
     print(f"\nrestore drill: {written.strip()}; backup {backup_seconds:.2f} s wall, restore {restore_seconds:.2f} s "
           f"wall (each includes starting manage.py)")
+
+
+def book_and_confirm_with_the_confirmation_left_waiting(env, owner_url, smtp_server, tmp_path):
+    """A patient books online; the worker sends the acknowledgement and the clinic's notice. Staff confirm
+    with no worker running: the confirmation waits in the queue, in the database."""
+    booked = json.loads(manage("shell", "-c", BOOK, env=env).stdout.strip().splitlines()[-1])
+    with running(start_worker(env, tmp_path / "worker-before.log")):
+        smtp_server.wait_for(2)
+    manage("shell", "-c", CONFIRM, env=env)
+    waiting = owner_query(owner_url, "SELECT id FROM appointments_message WHERE kind = 'confirmed' AND state = "
+                                     "'pending'")  # fmt: skip
+    assert len(waiting) == 1
+    return booked, waiting
+
+
+def audit_trail(owner_url, appointment_id):
+    return owner_query(owner_url, "SELECT action, changed_fields FROM staff_auditentry "
+                                  "WHERE appointment_id = %s ORDER BY id", [appointment_id])  # fmt: skip
+
+
+def a_restore_over_the_live_database_is_refused(backup, identity, env):
+    """It says what it would overwrite."""
+    refused = manage("restore", str(backup), "--identity", str(identity), env=env, check=False)
+    assert refused.returncode != 0
+    assert "appointments_appointment: 1 rows" in refused.stderr
+    assert "staff_auditentry: " in refused.stderr
+
+
+def lose_the_database_and_restore(backup, identity, env, owner_url):
+    """The database is lost: an empty one takes its place, and the backup is restored into it."""
+    owner_query(owner_url.replace("/truffles", "/postgres"), "DROP DATABASE truffles WITH (FORCE)")
+    owner_query(owner_url.replace("/truffles", "/postgres"), "CREATE DATABASE truffles")
+    manage("restore", str(backup), "--identity", str(identity), env=env)
+
+
+def run_the_site_again(env, owner_url, smtp_server, tmp_path, booked, waiting_id):
+    """granian and the worker on the restored database: the patient's link works, the waiting email goes.
+
+    Returns how many times each email arrived, and what /healthz says."""
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    with running(start_granian(port, env, tmp_path / "web.log")), \
+            running(start_worker(env, tmp_path / "worker-after.log")):  # fmt: skip
+        wait_until_answers(site + "/healthz", 60)
+        status, page = get(site + booked["manage"], timeout=10)
+        assert status == 200, page[:500]
+        assert booked["reference"] in page.decode()
+
+        smtp_server.wait_for(3)
+        state_sql = "SELECT state FROM appointments_message WHERE id = %s"
+        wait_until(lambda: owner_query(owner_url, state_sql, [waiting_id]) == [("sent",)], 30,
+                   message="the confirmation sent")  # fmt: skip
+        time.sleep(3)  # time for a second copy to show up, if the restore queued one
+        return Counter(message["Message-ID"] for message in smtp_server.received), json.loads(get(site + "/healthz")[1])
+
+
+def the_trail_is_back_and_still_append_only(owner_url, appointment_id, trail_before):
+    trail_after = audit_trail(owner_url, appointment_id)
+    assert trail_after[: len(trail_before)] == trail_before
+    # Held for the email code, made a request by the code, confirmed by staff.
+    assert [action for action, _ in trail_before] == ["create", "change", "change"]
+    with pytest.raises(psycopg2.Error, match="append-only"):
+        owner_query(owner_url, "UPDATE staff_auditentry SET username = 'someone else'")
+    with pytest.raises(psycopg2.Error, match="append-only"):
+        owner_query(owner_url, "DELETE FROM staff_auditentry")
+    owner_query(owner_url, "UPDATE appointments_appointment SET status_reason = 'Drill, after the restore'")
+    assert owner_query(owner_url, "SELECT count(*) FROM staff_auditentry WHERE appointment_id = %s",
+                       [appointment_id])[0][0] == len(trail_after) + 1  # fmt: skip

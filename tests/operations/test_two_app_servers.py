@@ -15,7 +15,7 @@ from appointments.models import Appointment
 from tests.appointments.fixtures import local
 from tests.processes import free_port, production_env, running, start_granian, wait_until_answers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.process]
 
 PATIENTS = 8
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')

@@ -6,23 +6,20 @@ import time
 import psutil
 import pytest
 
-from tests.processes import free_port, granian_workers, production_env, running, start, wait_until_answers
+from tests.processes import free_port, granian_workers, production_env, running, start, wait_until, wait_until_answers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.process]
 
 STARTUP_BOUND = 180
 RECOVERY_BOUND = 30
 CRASH_LOOP_WINDOW = 6
 
 
-def wait_for_workers(main_pid, count, bound, besides=()):
-    started = time.monotonic()
-    while time.monotonic() - started < bound:
-        workers = [worker for worker in granian_workers(main_pid) if worker.pid not in besides]
-        if len(workers) >= count:
-            return time.monotonic() - started
-        time.sleep(0.05)
-    raise AssertionError(f"granian had not {count} new workers after {bound} s")
+def wait_for_workers(main_pid: int, count: int, bound: float, besides: set[int]) -> None:
+    def new_workers() -> bool:
+        return len([worker for worker in granian_workers(main_pid) if worker.pid not in besides]) >= count
+
+    wait_until(new_workers, bound, f"granian to have {count} new workers", interval=0.05)
 
 
 def test_the_site_answers_again_after_its_workers_are_killed(tmp_path):

@@ -5,6 +5,7 @@ from http import HTTPStatus
 from urllib.parse import quote
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,72 +47,104 @@ MATRIX = {
 }
 
 
-def use(page, client, appointment):
+def use(page: str, client: Client, appointment: Appointment) -> bool:
     """Use the page as the signed-in user; True when it let them."""
-    pk = appointment.pk
-    if page.startswith("check in"):
-        return check_in(client, appointment, page)
-    if page in {"list", "change", "delete", "history", "schedule", "calendar", "articles", "audit trail",
-                "opening hours", "insights"}:
-        url = {
-            "list": CHANGELIST,
-            "change": reverse("admin:appointments_appointment_change", args=[pk]),
-            "delete": reverse("admin:appointments_appointment_delete", args=[pk]),
-            "history": reverse("admin:appointments_appointment_history", args=[pk]),
-            "schedule": reverse("admin:appointments_appointment_schedule"),
-            "calendar": reverse("admin:appointments_appointment_calendar"),
-            "articles": reverse("admin:articles_article_changelist"),
-            "audit trail": reverse("admin:audit_auditentry_changelist"),
-            "insights": reverse("admin:appointments_appointment_insights"),
-            "opening hours": reverse("admin:appointments_provider_change", args=[appointment.provider_id]),
-        }[page]
-        response = client.get(url)
-        if page == "opening hours":
-            # Everyone with view access sees the page; only managers get a form that saves.
-            return response.status_code == HTTPStatus.OK and b'name="_save"' in response.content
-        return response.status_code == HTTPStatus.OK
-    if page == "add":
-        response = client.get(reverse("admin:appointments_appointment_add"))
-        return response.status_code == HTTPStatus.FOUND and response["Location"].endswith("/book/")
-    if page == "export":
-        response = client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [pk]})
-        return response.get("Content-Type", "").startswith("text/csv")
-    if page == "erase details":
-        client.post(ALL_APPOINTMENTS, {"action": "erase_details", "_selected_action": [pk], "apply": "yes",
-                                       "reason": Appointment.ErasureReason.DUPLICATE})  # fmt: skip
-        return Appointment.objects.filter(pk=pk, erased_at__isnull=False).exists()
-    if page == "move page":
-        return client.get(reverse("admin:appointments_appointment_move", args=[pk])).status_code == HTTPStatus.OK
-    if page == "move":
-        day = free_day()
-        new_start = local(day, 13, 30)
-        client.post(
-            reverse("admin:appointments_appointment_move", args=[pk]) + f"?date={day.isoformat()}",
-            {"slot": slot_key(appointment.provider_id, new_start)},
-        )
-        return Appointment.objects.get(pk=pk).starts_at == new_start
-    if page == "book":
-        day = free_day()
-        query = (f"?visit_type={appointment.visit_type_id}&provider={appointment.provider_id}&date={day.isoformat()}"
-                 "&slot=" + quote(slot_key(appointment.provider_id, local(day, 9))))
-        client.post(reverse("admin:appointments_appointment_book") + query, {
-            "first_name": "Phone", "last_name": "Caller", "date_of_birth": "1960-01-01", "email": "c@example.com",
-            "phone": "(201) 555-0100", "preferred_contact": "phone", "is_new_patient": "false", "consent": "on",
-        })
-        return Appointment.objects.filter(last_name="Caller").exists()
-    action, start_status = {
-        "confirm": ("mark_confirmed", "requested"),
-        "decline": ("mark_declined", "requested"),
-        "cancel": ("mark_cancelled", "requested"),
-        "mark completed": ("mark_completed", "confirmed"),
-        "mark no-show": ("mark_no_show", "confirmed"),
-    }[page]
+    if page in PAGES:
+        return opens(page, client, appointment)
+    if page in STATUS_ACTIONS:
+        return changes_status(page, client, appointment)
+    return ACTIONS[page](client, appointment)
+
+
+# Pages a role may open or not: the address of each, for this appointment.
+PAGES = {
+    "list": lambda appointment: CHANGELIST,
+    "change": lambda appointment: reverse("admin:appointments_appointment_change", args=[appointment.pk]),
+    "delete": lambda appointment: reverse("admin:appointments_appointment_delete", args=[appointment.pk]),
+    "history": lambda appointment: reverse("admin:appointments_appointment_history", args=[appointment.pk]),
+    "schedule": lambda appointment: reverse("admin:appointments_appointment_schedule"),
+    "calendar": lambda appointment: reverse("admin:appointments_appointment_calendar"),
+    "articles": lambda appointment: reverse("admin:articles_article_changelist"),
+    "audit trail": lambda appointment: reverse("admin:audit_auditentry_changelist"),
+    "insights": lambda appointment: reverse("admin:appointments_appointment_insights"),
+    "opening hours": lambda appointment: reverse("admin:appointments_provider_change", args=[appointment.provider_id]),
+    "move page": lambda appointment: reverse("admin:appointments_appointment_move", args=[appointment.pk]),
+}
+
+
+def opens(page: str, client: Client, appointment: Appointment) -> bool:
+    response = client.get(PAGES[page](appointment))
+    if page == "opening hours":
+        # Everyone with view access sees the page; only managers get a form that saves.
+        return response.status_code == HTTPStatus.OK and b'name="_save"' in response.content
+    return response.status_code == HTTPStatus.OK
+
+
+def adds(client: Client, appointment: Appointment) -> bool:
+    response = client.get(reverse("admin:appointments_appointment_add"))
+    return response.status_code == HTTPStatus.FOUND and response["Location"].endswith("/book/")
+
+
+def exports(client: Client, appointment: Appointment) -> bool:
+    response = client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [appointment.pk]})
+    return response.get("Content-Type", "").startswith("text/csv")
+
+
+def erases_details(client: Client, appointment: Appointment) -> bool:
+    client.post(ALL_APPOINTMENTS, {"action": "erase_details", "_selected_action": [appointment.pk], "apply": "yes",
+                                   "reason": Appointment.ErasureReason.DUPLICATE})  # fmt: skip
+    return Appointment.objects.filter(pk=appointment.pk, erased_at__isnull=False).exists()
+
+
+def moves(client: Client, appointment: Appointment) -> bool:
+    day = free_day()
+    new_start = local(day, 13, 30)
+    client.post(
+        reverse("admin:appointments_appointment_move", args=[appointment.pk]) + f"?date={day.isoformat()}",
+        {"slot": slot_key(appointment.provider_id, new_start)},
+    )
+    return Appointment.objects.get(pk=appointment.pk).starts_at == new_start
+
+
+def books_a_caller(client: Client, appointment: Appointment) -> bool:
+    day = free_day()
+    query = (f"?visit_type={appointment.visit_type_id}&provider={appointment.provider_id}&date={day.isoformat()}"
+             "&slot=" + quote(slot_key(appointment.provider_id, local(day, 9))))
+    client.post(reverse("admin:appointments_appointment_book") + query, {
+        "first_name": "Phone", "last_name": "Caller", "date_of_birth": "1960-01-01", "email": "c@example.com",
+        "phone": "(201) 555-0100", "preferred_contact": "phone", "is_new_patient": "false", "consent": "on",
+    })  # fmt: skip
+    return Appointment.objects.filter(last_name="Caller").exists()
+
+
+ACTIONS = {
+    "add": adds,
+    "export": exports,
+    "erase details": erases_details,
+    "move": moves,
+    "book": books_a_caller,
+    "check in (arrived)": lambda client, appointment: check_in(client, appointment, "check in (arrived)"),
+    "check in (seen)": lambda client, appointment: check_in(client, appointment, "check in (seen)"),
+}
+# page -> the admin action and the status it works on
+STATUS_ACTIONS = {
+    "confirm": ("mark_confirmed", "requested"),
+    "decline": ("mark_declined", "requested"),
+    "cancel": ("mark_cancelled", "requested"),
+    "mark completed": ("mark_completed", "confirmed"),
+    "mark no-show": ("mark_no_show", "confirmed"),
+}
+
+
+def changes_status(page: str, client: Client, appointment: Appointment) -> bool:
+    action, start_status = STATUS_ACTIONS[page]
     fields = {"status": start_status}
     if action in {"mark_completed", "mark_no_show"}:
         # Attendance is recorded once the visit has started: move it to yesterday.
         shift = appointment.starts_at - (timezone.now() - timedelta(days=1))
         fields.update(starts_at=appointment.starts_at - shift, ends_at=appointment.ends_at - shift,
-                      busy_until=appointment.busy_until - shift)
+                      busy_until=appointment.busy_until - shift)  # fmt: skip
+    pk = appointment.pk
     Appointment.objects.filter(pk=pk).update(**fields)
     client.post(ALL_APPOINTMENTS, {"action": action, "_selected_action": [pk], "apply": "yes", "reason": "Because."})
     return Appointment.objects.get(pk=pk).status != start_status

@@ -5,6 +5,7 @@ import sys
 import time
 from http import HTTPStatus
 
+import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -92,6 +93,7 @@ def test_a_staff_session_ends_after_the_absolute_limit_despite_activity(client, 
     assert "sessions end after 12 hours" in response.text
 
 
+@pytest.mark.process
 def test_production_settings_require_the_second_factor():
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("TRUFFLES_", "DJANGO_"))
@@ -99,10 +101,12 @@ def test_production_settings_require_the_second_factor():
     env.update(DJANGO_SECRET_KEY="only-for-this-check", DJANGO_SETTINGS_MODULE="truffles.settings")
     script = "from django.conf import settings; print(settings.TRUFFLES_REQUIRE_2FA)"
 
-    production = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    production = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True, timeout=60
+    )
     development = subprocess.run(
         [sys.executable, "-c", script], env={**env, "DJANGO_DEBUG": "true"}, capture_output=True, text=True,
-        check=True,
+        check=True, timeout=60,
     )
 
     assert production.stdout.strip() == "True"

@@ -25,12 +25,14 @@ def run_manage(*args, **env_overrides):
     )
 
 
+@pytest.mark.process
 def test_production_mode_refuses_to_start_without_a_secret_key():
     result = run_manage("check")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.process
 def test_development_mode_starts_without_a_secret_key():
     result = run_manage("check", DJANGO_DEBUG="true")
     assert result.returncode == 0, result.stderr
@@ -53,11 +55,13 @@ def check_deploy(**env_overrides):
     )
 
 
+@pytest.mark.process
 def test_production_settings_pass_the_deployment_checklist(db):
     result = check_deploy(TRUFFLES_BACKUP_RECIPIENTS=BACKUP_PUBLIC_KEY)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.process
 def test_the_checklist_warns_while_backups_would_be_written_unencrypted(db):
     result = check_deploy(TRUFFLES_BACKUP_RECIPIENTS="")
     assert result.returncode != 0
@@ -65,11 +69,13 @@ def test_the_checklist_warns_while_backups_would_be_written_unencrypted(db):
     assert "would be written unencrypted" in result.stderr
 
 
+@pytest.mark.process
 def test_the_checklist_warns_of_a_private_key_given_as_the_recipient(db):
     result = check_deploy(TRUFFLES_BACKUP_RECIPIENTS="AGE-SECRET-KEY-1QQQQQQ")
     assert "truffles.W005" in result.stderr
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(("email_url", "warned"), [
     (None, False),  # the production default: smtp+tls://localhost:587
     ("smtp+tls://clinic:secret@mail.example:587", False),

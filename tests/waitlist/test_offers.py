@@ -183,3 +183,11 @@ def test_offers_wait_for_the_morning_at_night(waiting_patient, visit_to_cancel, 
     run_queued_tasks()
     assert offers_to(entry) == []
     assert Opening.objects.get().state == Opening.State.OFFERING  # offered in the morning, not dropped
+
+
+def test_new_working_hours_cost_one_question_when_nobody_waits(clinic, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):  # the row, the schedule version's trigger, "anyone waiting?"
+        WorkingHours.objects.create(provider=clinic["marsh"], location=clinic["location"], weekday=5,
+                                    starts_at=time(9), ends_at=time(12))  # fmt: skip
+
+    assert not Opening.objects.exists()
