@@ -84,7 +84,7 @@ class Policy:
     @classmethod
     def for_patients(cls, now: datetime | None = None) -> Policy:
         now = now or timezone.now()
-        booking = settings.BOOKING
+        booking = settings.TRUFFLES_BOOKING
         return cls(
             step=timedelta(minutes=booking["SLOT_STEP_MINUTES"]),
             earliest=now + timedelta(hours=booking["MIN_NOTICE_HOURS"]),
@@ -96,7 +96,7 @@ class Policy:
         """Staff may book at short notice and further ahead, but never in the past."""
         now = now or timezone.now()
         return cls(
-            step=timedelta(minutes=settings.BOOKING["SLOT_STEP_MINUTES"]),
+            step=timedelta(minutes=settings.TRUFFLES_BOOKING["SLOT_STEP_MINUTES"]),
             earliest=now,
             latest=now + timedelta(days=366),
             online_only=False,

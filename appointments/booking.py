@@ -154,7 +154,7 @@ def _held_details(answers: dict, token_hash: str, source_article) -> dict:
     return {
         **answers,
         "status": Status.HELD,
-        "consent_version": settings.BOOKING["PRIVACY_NOTICE_VERSION"],
+        "consent_version": settings.TRUFFLES_BOOKING["PRIVACY_NOTICE_VERSION"],
         "consented_at": timezone.now(),
         "source_article": source_article,
         "submission_token_hash": token_hash,
@@ -167,7 +167,7 @@ def _first_code(held: Appointment, request_keys: dict[str, str], browser: str, e
     check = EmailCheck.objects.create(
         appointment=held, browser_hash=browser_digest(browser), network_key=request_keys["network"],
         domain_key=request_keys["domain"], mailbox_key=request_keys["mailbox"], codes_sent=1, created_at=now,
-        expires_at=now + timedelta(minutes=settings.BOOKING["HOLD_MINUTES"]),
+        expires_at=now + timedelta(minutes=settings.TRUFFLES_BOOKING["HOLD_MINUTES"]),
     )  # fmt: skip
     if emailed:
         notifications.send_email_code(check)
@@ -191,7 +191,7 @@ def _replayed(existing: Appointment, browser: str) -> Outcome:
 
 def _send_code(check: EmailCheck) -> bool:
     """A new code for the request (earlier ones stop working), emailed unless its mailbox had its day's share."""
-    if check.codes_sent >= settings.BOOKING["CODE_EMAILS_PER_REQUEST"]:
+    if check.codes_sent >= settings.TRUFFLES_BOOKING["CODE_EMAILS_PER_REQUEST"]:
         return False
     check.codes_sent += 1
     check.save(update_fields=["codes_sent"])
@@ -217,7 +217,7 @@ def prove_email(appointment: Appointment, typed_code: str) -> Outcome:
         if not check.matches(typed_code):
             check.wrong_tries += 1
             check.save(update_fields=["wrong_tries"])
-            if check.wrong_tries >= settings.BOOKING["WRONG_CODES_PER_REQUEST"]:
+            if check.wrong_tries >= settings.TRUFFLES_BOOKING["WRONG_CODES_PER_REQUEST"]:
                 _release([locked.pk])
                 return Outcome(error=CODE_EXPIRED)
             return Outcome(error=WRONG_CODE)
@@ -233,7 +233,7 @@ def _link_to_patient(held: Appointment) -> Outcome:
     mailbox = protection.normalised_email(held.email)
     upcoming = Appointment.objects.active().filter(date_of_birth=held.date_of_birth, starts_at__gte=timezone.now())
     if sum(protection.normalised_email(email) == mailbox for email in upcoming.values_list("email", flat=True)) >= (
-        settings.BOOKING["MAX_OPEN_REQUESTS_PER_PATIENT"]
+        settings.TRUFFLES_BOOKING["MAX_OPEN_REQUESTS_PER_PATIENT"]
     ):
         held.status, held.status_reason = Status.CANCELLED, ALREADY_BOOKED
         held.save(update_fields=["status", "status_reason", "updated_at"])

@@ -39,14 +39,14 @@ def ics_for(appointment) -> str:
     else:
         status = "TENTATIVE"
     organizer = vCalAddress(f"mailto:{location.email}")
-    organizer.params["CN"] = settings.CLINIC["name"]
+    organizer.params["CN"] = settings.TRUFFLES_CLINIC["name"]
     event = Event.new(
         uid=uid_for(appointment),
         sequence=sequence_for(appointment),
         stamp=timezone.now(),
         start=appointment.starts_at.astimezone(zone),
         end=appointment.ends_at.astimezone(zone),
-        summary=f"{appointment.visit_type.name} at {settings.CLINIC['name']}",
+        summary=f"{appointment.visit_type.name} at {settings.TRUFFLES_CLINIC['name']}",
         location=f"{location.name}, {', '.join(location.address.splitlines())}",
         description=f"Reference {appointment.reference}. Questions: {location.phone}",
         status=status,

@@ -213,7 +213,8 @@ def load_calendar(day: date, *, span: str, visit_type, provider_id: int | None =
         [(timezone.localtime(a.starts_at).time(), timezone.localtime(a.ends_at).time()) for a in appointments],
     )
     # A free time is drawn one step long (it may be booked at the next step too), never longer than the visit.
-    slot_minutes = min(settings.BOOKING["SLOT_STEP_MINUTES"], visit_type.duration_minutes if visit_type else 60)
+    step = settings.TRUFFLES_BOOKING["SLOT_STEP_MINUTES"]
+    slot_minutes = min(step, visit_type.duration_minutes if visit_type else 60)
     context = _Loaded(appointments, slots, hours, closures, first_hour, last_hour, slot_minutes)
     if span == "day":
         columns = [context.column(day, [p], f"p{p.pk}") for p in shown]

@@ -50,7 +50,7 @@ def context_for(message: Message) -> dict:
     context = {
         "message": message,
         "appointment": appointment,
-        "clinic": settings.CLINIC,
+        "clinic": settings.TRUFFLES_CLINIC,
         "starts": timezone.localtime(appointment.starts_at),
         "manage_url": patient_link(appointment),
         "choose_url": site_url(choose),
@@ -68,7 +68,7 @@ def context_for(message: Message) -> dict:
 
 def render(message: Message) -> EmailMultiAlternatives:
     """The email for one message, from the appointment as it is now."""
-    appointment, clinic, context = message.appointment, settings.CLINIC, context_for(message)
+    appointment, clinic, context = message.appointment, settings.TRUFFLES_CLINIC, context_for(message)
     starts = context["starts"]
     subject = SUBJECTS[message.kind].format(
         reference=appointment.reference, when=dates.visit_moment(starts), day=dates.weekday_date(starts)

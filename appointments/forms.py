@@ -224,7 +224,7 @@ class AppointmentRequestForm(forms.ModelForm):
         self.fields["date_of_birth"].required = True
         self.fields["risk_factors"].label_from_instance = lambda factor: factor.patient_label
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
-        self.fields["text_consent"].label = TEXT_CONSENT_WORDING.format(clinic=settings.CLINIC["name"])
+        self.fields["text_consent"].label = TEXT_CONSENT_WORDING.format(clinic=settings.TRUFFLES_CLINIC["name"])
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
 
     def answers(self) -> dict:

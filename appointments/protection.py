@@ -26,7 +26,7 @@ DOTLESS_PROVIDERS = {"gmail.com"}
 
 
 def refusal_message() -> str:
-    return f"We could not take this request online; please call us on {settings.CLINIC['phone']}."
+    return f"We could not take this request online; please call us on {settings.TRUFFLES_CLINIC['phone']}."
 
 
 def mail_domain(email: str) -> str:
@@ -76,7 +76,7 @@ def _ip(address: str):
 def keys(address: str, email: str) -> dict[str, str]:
     """The keyed hashes a request is counted by; the domain's is blank for the large mail providers."""
     domain = mail_domain(email)
-    large = {mail_domain(f"x@{name}") for name in settings.BOOKING["LARGE_MAIL_PROVIDERS"]}
+    large = {mail_domain(f"x@{name}") for name in settings.TRUFFLES_BOOKING["LARGE_MAIL_PROVIDERS"]}
     return {
         "address": SubmissionAttempt.hash("address", address_group(address)),
         "network": SubmissionAttempt.hash("network", source_network(address)),
@@ -129,7 +129,7 @@ def judge(request_keys: dict[str, str], *, emailing: bool) -> Verdict:
     A request that loses its time at the last moment (the exclusion constraint) has its code email
     counted though none is sent: in that rare race the mailbox's limit errs on the mailbox's side.
     """
-    policy = settings.BOOKING
+    policy = settings.TRUFFLES_BOOKING
     _lock(request_keys["address"], request_keys["network"], request_keys["domain"], request_keys["mailbox"])
     now = timezone.now()
     with connection.cursor() as cursor:
@@ -157,7 +157,7 @@ def may_email_code(mailbox_key: str) -> bool:
     _lock(mailbox_key)
     now = timezone.now()
     sent = SubmissionAttempt.objects.filter(key=mailbox_key, created_at__gte=now - timedelta(days=1)).count()
-    if sent >= settings.BOOKING["RATE_PER_EMAIL_PER_DAY"]:
+    if sent >= settings.TRUFFLES_BOOKING["RATE_PER_EMAIL_PER_DAY"]:
         return False
     SubmissionAttempt.objects.create(key=mailbox_key, created_at=now)
     return True

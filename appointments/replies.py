@@ -50,7 +50,7 @@ def answer(text: InboundText) -> str:
         appointment = Appointment.objects.select_for_update(of=("self",)).filter(
             pk=getattr(Appointment.objects.next_visit_of_number(text.number), "pk", None)
         ).select_related("visit_type", "location").first()
-        clinic = {"clinic": settings.CLINIC["name"], "phone": settings.CLINIC["phone"]}
+        clinic = {"clinic": settings.TRUFFLES_CLINIC["name"], "phone": settings.TRUFFLES_CLINIC["phone"]}
         if appointment is None:
             if keyword in STOP_WORDS | START_WORDS | HELP_WORDS:
                 return texts.answer(_GENERAL[_meaning(keyword)], **clinic)

@@ -50,7 +50,7 @@ class TextNotSent(Exception):
 
 
 def enabled() -> bool:
-    config = settings.TWILIO
+    config = settings.TRUFFLES_TWILIO
     sender = config["FROM_NUMBER"] or config["MESSAGING_SERVICE_SID"]
     return bool(config["ACCOUNT_SID"] and config["AUTH_TOKEN"] and sender)
 
@@ -74,14 +74,14 @@ def _client(account_sid: str, auth_token: str, api_url: str, timeout: float) -> 
 
 
 def client() -> Client:
-    config = settings.TWILIO
+    config = settings.TRUFFLES_TWILIO
     return _client(config["ACCOUNT_SID"], config["AUTH_TOKEN"], config["API_URL"],
                    settings.TRUFFLES_MESSAGES["TIMEOUT_SECONDS"])  # fmt: skip
 
 
 def send(text: OutgoingText, *, status_callback: str) -> str:
     """Hand one text to Twilio; returns its id (SM…) or raises TextNotSent."""
-    config = settings.TWILIO
+    config = settings.TRUFFLES_TWILIO
     sender = (
         {"messaging_service_sid": config["MESSAGING_SERVICE_SID"]}
         if config["MESSAGING_SERVICE_SID"]
@@ -116,7 +116,7 @@ def status_callback_url(message_id: int) -> str:
 def facts_for(appointment) -> texts.TextFacts:
     link = appointment.short_link_path()
     return texts.TextFacts(
-        clinic=settings.CLINIC["name"], phone=appointment.location.phone or settings.CLINIC["phone"],
+        clinic=settings.TRUFFLES_CLINIC["name"], phone=appointment.location.phone or settings.TRUFFLES_CLINIC["phone"],
         starts=timezone.localtime(appointment.starts_at), reference=appointment.reference,
         link=site_url(link) if link else "", confirmed=appointment.status == appointment.Status.CONFIRMED,
     )  # fmt: skip
@@ -141,5 +141,5 @@ def signed_by_twilio(request) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not (enabled() and signature):
         return False
-    validator = RequestValidator(settings.TWILIO["AUTH_TOKEN"])
+    validator = RequestValidator(settings.TRUFFLES_TWILIO["AUTH_TOKEN"])
     return validator.validate(site_url(request.get_full_path()), request.POST, signature)

@@ -113,7 +113,7 @@ def _week_of_times(request, cleaned, reschedule):
     """The week's day strip and the chosen day's free times, grouped morning and afternoon."""
     visit_type, provider, source = cleaned["visit_type"], cleaned["provider"], cleaned["source"]
     today = timezone.localdate()
-    last_day = today + timedelta(days=settings.BOOKING["HORIZON_DAYS"])
+    last_day = today + timedelta(days=settings.TRUFFLES_BOOKING["HORIZON_DAYS"])
     week = min(max(cleaned["week"] or today, today), last_day)
     slots = availability.cached_slots(visit_type, week, 7, provider=provider)
     closed = availability.closed_days(visit_type, week, 7, provider=provider)
@@ -338,7 +338,7 @@ def check_email(request):
     """Step 3: the 6-digit code from the email proves the address; the chosen time is held meanwhile."""
     pending = _pending_request(request)
     form = EmailCodeForm(request.POST if request.POST.get("action") == "confirm" else None)
-    context = {"form": form, "pending": pending, "hold_minutes": settings.BOOKING["HOLD_MINUTES"]}
+    context = {"form": form, "pending": pending, "hold_minutes": settings.TRUFFLES_BOOKING["HOLD_MINUTES"]}
     action = request.POST.get("action") if request.method == "POST" else ""
     if action == "start-again" and pending:
         booking.release_hold(pending.appointment)

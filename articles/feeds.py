@@ -8,7 +8,7 @@ from articles.models import Article
 
 class LatestArticlesFeed(Feed):
     feed_type = Atom1Feed
-    title = f"{settings.CLINIC['name']}: health articles"
+    title = f"{settings.TRUFFLES_CLINIC['name']}: health articles"
     link = reverse_lazy("articles:list")
     subtitle = "Medically reviewed articles on restless legs and vein conditions."
 
@@ -31,7 +31,7 @@ class LatestArticlesFeed(Feed):
     def item_author_name(self, article):
         if article.author and article.author.get_full_name():
             return article.author.get_full_name()
-        return settings.CLINIC["name"]
+        return settings.TRUFFLES_CLINIC["name"]
 
     def item_categories(self, article):
         return [factor.name for factor in article.risk_factors.all()]

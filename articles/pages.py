@@ -76,14 +76,14 @@ def article_parts(article: Article, *, absolute: Callable[[str], str]) -> Articl
         page_url=page_url,
         home_url=absolute(reverse("home")),
         list_url=absolute(reverse("articles:list")),
-        clinic=settings.CLINIC,
+        clinic=settings.TRUFFLES_CLINIC,
         risk_factors=risk_factors,
         references=article.references.all(),
         topics=topics,
     )
     context = {
         "article": article,
-        "clinic": settings.CLINIC,
+        "clinic": settings.TRUFFLES_CLINIC,
         "canonical_url": page_url,
         "hero_image_url": absolute(article.hero_image.url) if article.hero_image else "",
         "related_articles": list(related),

@@ -2,4 +2,4 @@ from django.conf import settings
 
 
 def clinic(request):
-    return {"clinic": settings.CLINIC}
+    return {"clinic": settings.TRUFFLES_CLINIC}

@@ -24,7 +24,7 @@ def home(request):
 
 @require_GET
 def privacy(request):
-    return render(request, "privacy.html", {"privacy_version": settings.BOOKING["PRIVACY_NOTICE_VERSION"]})
+    return render(request, "privacy.html", {"privacy_version": settings.TRUFFLES_BOOKING["PRIVACY_NOTICE_VERSION"]})
 
 
 @require_GET
@@ -82,15 +82,16 @@ def server_error(request):
     error = sys.exc_info()[1]
     if isinstance(error, (OperationalError, InterfaceError)):
         response = HttpResponse(
-            loader.render_to_string("503.html", {"clinic": settings.CLINIC}),
+            loader.render_to_string("503.html", {"clinic": settings.TRUFFLES_CLINIC}),
             status=HTTPStatus.SERVICE_UNAVAILABLE,
         )
         response["Retry-After"] = "60"
         return response
-    return HttpResponseServerError(loader.render_to_string("500.html", {"clinic": settings.CLINIC}))
+    return HttpResponseServerError(loader.render_to_string("500.html", {"clinic": settings.TRUFFLES_CLINIC}))
 
 
 def bad_request(request, exception):
     """400: our own refusals say what was wrong; anything else (a forged host, a broken cookie) says nothing."""
     message = str(exception) if isinstance(exception, OverlongNumber) else ""
-    return HttpResponseBadRequest(loader.render_to_string("400.html", {"clinic": settings.CLINIC, "message": message}))
+    page = loader.render_to_string("400.html", {"clinic": settings.TRUFFLES_CLINIC, "message": message})
+    return HttpResponseBadRequest(page)

@@ -49,7 +49,7 @@ def hours_added(hours: WorkingHours) -> list[Opening]:
     if not is_enabled() or not WaitlistEntry.objects.waiting().exists():
         return []  # asked once, not once for each of the horizon's days
     today = timezone.localdate()
-    horizon = settings.BOOKING["HORIZON_DAYS"]
+    horizon = settings.TRUFFLES_BOOKING["HORIZON_DAYS"]
     openings = []
     for offset in range(horizon + 1):
         day = today + timedelta(days=offset)
@@ -65,7 +65,7 @@ def hours_added(hours: WorkingHours) -> list[Opening]:
 
 def closure_removed(provider_id: int | None, starts_at: datetime, ends_at: datetime) -> list[Opening]:
     """A closure taken off the calendar: its time, for each specialist it closed, up to the horizon."""
-    ends_at = min(ends_at, timezone.now() + timedelta(days=settings.BOOKING["HORIZON_DAYS"]))
+    ends_at = min(ends_at, timezone.now() + timedelta(days=settings.TRUFFLES_BOOKING["HORIZON_DAYS"]))
     providers = Provider.objects.filter(active=True)
     if provider_id is not None:
         providers = providers.filter(pk=provider_id)

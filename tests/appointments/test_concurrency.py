@@ -48,7 +48,7 @@ def race(slot_post, slot):
 
 
 def test_patients_racing_for_one_slot_get_one_appointment(clinic, booking_day, slot_post, settings):
-    settings.BOOKING = {**settings.BOOKING, **UNLIMITED}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, **UNLIMITED}
     for start in [local(booking_day, 9), local(booking_day, 14, 30)]:
         slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": start}
         assert race(slot_post, slot) == Counter({"booked": 1, "taken": PATIENTS - 1})
@@ -57,7 +57,7 @@ def test_patients_racing_for_one_slot_get_one_appointment(clinic, booking_day, s
 
 def test_the_race_double_books_without_the_exclusion_constraint(clinic, booking_day, slot_post, settings):
     """Proof that the race above can fail: without the constraint, the check-then-insert lets several in."""
-    settings.BOOKING = {**settings.BOOKING, **UNLIMITED}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, **UNLIMITED}
     constraint = next(c for c in Appointment._meta.constraints if c.name == booking.NO_DOUBLE_BOOKING)
     with connection.schema_editor() as editor:
         editor.remove_constraint(Appointment, constraint)
@@ -78,7 +78,7 @@ def test_the_race_double_books_without_the_exclusion_constraint(clinic, booking_
 def test_codes_entered_at_once_by_one_patient_respect_the_open_request_cap(
     clinic, booking_day, slot_post, settings
 ):
-    settings.BOOKING = {**settings.BOOKING, **UNLIMITED, "MAX_OPEN_REQUESTS_PER_PATIENT": 2}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, **UNLIMITED, "MAX_OPEN_REQUESTS_PER_PATIENT": 2}
     starts = [local(booking_day, 9), local(booking_day, 10), local(booking_day, 11), local(booking_day, 14),
               local(booking_day, 15)]
     browsers = []

@@ -77,7 +77,7 @@ def test_a_new_code_replaces_the_old_one(client, open_slot, slot_post, mailoutbo
 
 
 def test_too_many_wrong_codes_release_the_time(client, open_slot, slot_post, settings):
-    settings.BOOKING = {**settings.BOOKING, "WRONG_CODES_PER_REQUEST": 3}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "WRONG_CODES_PER_REQUEST": 3}
     client.post(DETAILS, slot_post(open_slot))
     code = pending_check(client).code()
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"

@@ -44,7 +44,7 @@ def visible_text(client, response) -> str:
 
 
 def test_every_request_gets_the_same_answer_whatever_the_emails_history(clinic, starts, slot_post, settings):
-    settings.BOOKING = {**settings.BOOKING, "MAX_OPEN_REQUESTS_PER_PATIENT": 2}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "MAX_OPEN_REQUESTS_PER_PATIENT": 2}
     for index in range(2):  # the real patient holds two visits, her email proved
         patient = Client()
         slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": starts[index]}
@@ -109,7 +109,7 @@ def test_one_mailbox_gets_one_key_however_it_is_spelled(typed, mailbox):
 
 
 def test_open_visits_per_patient_count_tagged_and_dotted_addresses_as_one(book, clinic, starts, slot_post, settings):
-    settings.BOOKING = {**settings.BOOKING, "MAX_OPEN_REQUESTS_PER_PATIENT": 2}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "MAX_OPEN_REQUESTS_PER_PATIENT": 2}
     for index, email in enumerate(["maria.lopez@gmail.com", "maria.lopez+1@gmail.com", "Maria.L.opez+2@gmail.com"]):
         patient = Client()
         slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": starts[index]}
@@ -127,7 +127,7 @@ def test_open_visits_per_patient_count_tagged_and_dotted_addresses_as_one(book, 
     ],
 )
 def test_unproven_holds_are_counted_per_source_network(book, settings, same_network, other_network):
-    settings.BOOKING = {**settings.BOOKING, "MAX_UNPROVEN_PER_NETWORK": 2}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "MAX_UNPROVEN_PER_NETWORK": 2}
     answers = [book(index, address=address, email=f"p{index}@gmail.com") for index, address in enumerate(same_network)]
 
     assert [response.status_code for response in answers] == [302, 302, 429]
@@ -136,7 +136,7 @@ def test_unproven_holds_are_counted_per_source_network(book, settings, same_netw
 
 
 def test_unproven_holds_are_counted_per_mail_domain_but_not_for_large_providers(book, settings):
-    settings.BOOKING = {**settings.BOOKING, "MAX_UNPROVEN_PER_DOMAIN": 2}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "MAX_UNPROVEN_PER_DOMAIN": 2}
     own = [book(index, address=f"198.51.{index}.1", email=f"x{index}@abuse.example") for index in range(3)]
     large = [book(index, address=f"203.0.{index}.1", email=f"y{index}@gmail.com") for index in range(3, 6)]
 
@@ -145,7 +145,7 @@ def test_unproven_holds_are_counted_per_mail_domain_but_not_for_large_providers(
 
 
 def test_proved_requests_no_longer_count_against_their_network(book, settings):
-    settings.BOOKING = {**settings.BOOKING, "MAX_UNPROVEN_PER_NETWORK": 1}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "MAX_UNPROVEN_PER_NETWORK": 1}
     patient = Client()
     assert book(0, address="192.0.2.5", client=patient).status_code == HTTPStatus.FOUND
     assert refused(book(1, address="192.0.2.6", email="next@gmail.com"))
@@ -156,7 +156,7 @@ def test_proved_requests_no_longer_count_against_their_network(book, settings):
 
 
 def test_an_unproven_hold_expires_its_time_is_free_and_its_details_are_erased(book, settings, starts):
-    settings.BOOKING = {**settings.BOOKING, "MAX_UNPROVEN_PER_NETWORK": 1}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "MAX_UNPROVEN_PER_NETWORK": 1}
     assert book(0, address="192.0.2.5").status_code == HTTPStatus.FOUND
     EmailCheck.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 

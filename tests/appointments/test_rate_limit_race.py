@@ -34,7 +34,7 @@ def at_once(calls):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_from_one_address_gets_no_more_than_the_hourly_limit(settings):
-    settings.BOOKING = {**settings.BOOKING, "RATE_PER_ADDRESS_PER_HOUR": 3}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "RATE_PER_ADDRESS_PER_HOUR": 3}
     calls = [
         lambda index=index: (
             protection.judge(protection.keys("203.0.113.50", f"p{index}@gmail.com"), emailing=True).refusal
@@ -52,7 +52,7 @@ def test_a_burst_from_one_address_gets_no_more_than_the_hourly_limit(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_code_emails_to_one_mailbox_sends_no_more_than_its_daily_share(settings):
-    settings.BOOKING = {**settings.BOOKING, "RATE_PER_EMAIL_PER_DAY": 2}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "RATE_PER_EMAIL_PER_DAY": 2}
     mailbox = protection.keys("198.51.100.1", "same.person@example.com")["mailbox"]
 
     allowed = at_once([lambda: protection.may_email_code(mailbox)] * BURST)

@@ -168,7 +168,7 @@ def test_honeypot_filled_in_books_nothing(client, open_slot, slot_post):
 
 
 def test_rate_limit_per_client_address(client, clinic, booking_day, slot_post, settings):
-    settings.BOOKING = {**settings.BOOKING, "RATE_PER_ADDRESS_PER_HOUR": 2}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "RATE_PER_ADDRESS_PER_HOUR": 2}
     for index, hour in enumerate([9, 10, 11]):
         slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, hour)}
         response = client.post(DETAILS, slot_post(slot, email=f"p{index}@example.com"))
@@ -180,7 +180,9 @@ def test_rate_limit_per_client_address(client, clinic, booking_day, slot_post, s
 def test_a_mailbox_gets_no_more_codes_than_its_daily_share_and_the_page_says_the_same(
     client, clinic, booking_day, slot_post, settings, mailoutbox
 ):
-    settings.BOOKING = {**settings.BOOKING, "RATE_PER_EMAIL_PER_DAY": 1, "MAX_OPEN_REQUESTS_PER_PATIENT": 9}
+    settings.TRUFFLES_BOOKING = {
+        **settings.TRUFFLES_BOOKING, "RATE_PER_EMAIL_PER_DAY": 1, "MAX_OPEN_REQUESTS_PER_PATIENT": 9
+    }
     answers = []
     for hour in (9, 10):
         slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, hour)}
@@ -192,7 +194,7 @@ def test_a_mailbox_gets_no_more_codes_than_its_daily_share_and_the_page_says_the
 
 
 def test_a_patient_cannot_hold_too_many_open_requests(client, clinic, booking_day, slot_post, settings):
-    settings.BOOKING = {**settings.BOOKING, "MAX_OPEN_REQUESTS_PER_PATIENT": 2}
+    settings.TRUFFLES_BOOKING = {**settings.TRUFFLES_BOOKING, "MAX_OPEN_REQUESTS_PER_PATIENT": 2}
     for hour in (9, 10, 11):
         slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, hour)}
         response = request_with_code(client, slot_post(slot))

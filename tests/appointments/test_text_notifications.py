@@ -134,7 +134,7 @@ def test_a_patient_who_chose_email_gets_no_text(client, open_slot, slot_post, te
 
 
 def test_texting_is_off_while_the_account_is_unset(book_with_texts, settings, mailoutbox):
-    settings.TWILIO = {**settings.TWILIO, "ACCOUNT_SID": ""}
+    settings.TRUFFLES_TWILIO = {**settings.TRUFFLES_TWILIO, "ACCOUNT_SID": ""}
     appointment = book_with_texts(notify_by="text")
     run_queued_tasks()
     assert set(appointment.messages.values_list("channel", flat=True)) == {Message.Channel.EMAIL}

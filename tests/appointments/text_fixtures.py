@@ -119,7 +119,7 @@ def fake_twilio(tmp_path):
 @pytest.fixture
 def texting(settings, fake_twilio):
     """This process (web views, in-process tasks) texts through the fake, outside any quiet hours."""
-    settings.TWILIO = {"ACCOUNT_SID": ACCOUNT_SID, "AUTH_TOKEN": AUTH_TOKEN, "FROM_NUMBER": CLINIC_NUMBER,
+    settings.TRUFFLES_TWILIO = {"ACCOUNT_SID": ACCOUNT_SID, "AUTH_TOKEN": AUTH_TOKEN, "FROM_NUMBER": CLINIC_NUMBER,
                        "MESSAGING_SERVICE_SID": "", "API_URL": fake_twilio.url}  # fmt: skip
     start, end = quiet_hours_away_from_now().split("-")
     settings.TRUFFLES_TEXTS = {**settings.TRUFFLES_TEXTS, "QUIET_HOURS": (

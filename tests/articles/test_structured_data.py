@@ -71,8 +71,8 @@ def test_article_json_ld_cites_references_and_names_the_clinic(client, rls_artic
         "https://doi.org/10.25122/jml-2025-0075",
     ]
     assert data["publisher"]["@type"] == "MedicalClinic"
-    assert data["publisher"]["name"] == settings.CLINIC["name"]
-    assert data["publisher"]["telephone"] == settings.CLINIC["phone"]
+    assert data["publisher"]["name"] == settings.TRUFFLES_CLINIC["name"]
+    assert data["publisher"]["telephone"] == settings.TRUFFLES_CLINIC["phone"]
     crumbs = data["breadcrumb"]["itemListElement"]
     assert data["breadcrumb"]["@type"] == "BreadcrumbList"
     assert [(crumb["position"], crumb["name"]) for crumb in crumbs] == [

@@ -85,7 +85,7 @@ def test_the_setting_follows_the_environment():
 def test_patients_behind_the_proxy_have_their_own_rate_limit(
     client, clinic, booking_day, slot_post, behind_proxy
 ):
-    behind_proxy.BOOKING = {**behind_proxy.BOOKING, "RATE_PER_ADDRESS_PER_HOUR": 1}
+    behind_proxy.TRUFFLES_BOOKING = {**behind_proxy.TRUFFLES_BOOKING, "RATE_PER_ADDRESS_PER_HOUR": 1}
     for index, hour in enumerate([9, 10, 11]):
         slot = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, hour)}
         response = client.post(

@@ -22,9 +22,10 @@ NUMBER = "+12015550123"
 def fake_twilio_for_live_server(live_server, settings, tmp_path):
     fake = FakeTwilioProcess(tmp_path, site_url=live_server.url).start()
     environment = fake.environment()
-    settings.TWILIO = {"ACCOUNT_SID": environment["TWILIO_ACCOUNT_SID"], "AUTH_TOKEN": environment["TWILIO_AUTH_TOKEN"],
-                       "FROM_NUMBER": environment["TWILIO_FROM_NUMBER"], "MESSAGING_SERVICE_SID": "",
-                       "API_URL": fake.url}  # fmt: skip
+    settings.TRUFFLES_TWILIO = {
+        "ACCOUNT_SID": environment["TWILIO_ACCOUNT_SID"], "AUTH_TOKEN": environment["TWILIO_AUTH_TOKEN"],
+        "FROM_NUMBER": environment["TWILIO_FROM_NUMBER"], "MESSAGING_SERVICE_SID": "", "API_URL": fake.url,
+    }  # fmt: skip
     settings.TRUFFLES_MESSAGES = {**settings.TRUFFLES_MESSAGES, "SITE_URL": live_server.url}
     yield fake
     fake.stop()

@@ -88,7 +88,7 @@ def test_bookings_are_counted_held_taken_and_refused(client, monitored, clinic, 
     slot = booking.SlotChoice(clinic["vein"], clinic["marsh"], clinic["location"], local(booking_day, 10))
     assert booking.book_by_phone(slot, {**PATIENT, "email": "caller@example.com"}).ok
     assert booking.book_by_phone(slot, {**PATIENT, "email": "other@example.com"}).taken
-    monitored.BOOKING = {**monitored.BOOKING, "RATE_PER_ADDRESS_PER_HOUR": 0}
+    monitored.TRUFFLES_BOOKING = {**monitored.TRUFFLES_BOOKING, "RATE_PER_ADDRESS_PER_HOUR": 0}
     online = {"visit_type": clinic["vein"], "provider": clinic["marsh"], "start": local(booking_day, 11)}
     assert client.post(DETAILS, slot_post(online)).status_code == HTTPStatus.TOO_MANY_REQUESTS
     after = scrape(client)

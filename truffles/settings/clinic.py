@@ -6,25 +6,25 @@ from truffles.settings.framework import ALLOWED_HOSTS, DEBUG, TIME_ZONE, TRUFFLE
 
 # --- The clinic -------------------------------------------------------------------------------------
 
-US_TIME_ZONE_NAMES = {
+_US_TIME_ZONE_NAMES = {
     "America/New_York": "Eastern Time", "America/Chicago": "Central Time", "America/Denver": "Mountain Time",
     "America/Phoenix": "Mountain Time (Arizona)", "America/Los_Angeles": "Pacific Time",
     "America/Anchorage": "Alaska Time", "Pacific/Honolulu": "Hawaii Time",
 }  # fmt: skip
 # The clinic shown in the header and footer; the Location rows carry the full details.
-CLINIC = {
+TRUFFLES_CLINIC = {
     "name": env.str("TRUFFLES_CLINIC_NAME", default="Truffles Vein Specialists"),
     "phone": env.str("TRUFFLES_CLINIC_PHONE", default="(555) 010-2030"),
     "email": env.str("TRUFFLES_CLINIC_EMAIL", default="care@truffles-veins.example"),
     "address": env.str("TRUFFLES_CLINIC_ADDRESS", default="120 Harbor Street, Suite 300, Springfield"),
     "time_zone": TIME_ZONE,
     # How patients read the zone: "Eastern Time", not "America/New_York".
-    "time_zone_name": env.str("TRUFFLES_TIME_ZONE_NAME", default=US_TIME_ZONE_NAMES.get(TIME_ZONE, TIME_ZONE)),
+    "time_zone_name": env.str("TRUFFLES_TIME_ZONE_NAME", default=_US_TIME_ZONE_NAMES.get(TIME_ZONE, TIME_ZONE)),
 }
-OTP_TOTP_ISSUER = CLINIC["name"]  # the name staff see in their authenticator app
+OTP_TOTP_ISSUER = TRUFFLES_CLINIC["name"]  # the name staff see in their authenticator app
 
 # Booking policy for online requests (minutes, hours, days); staff bookings ignore notice and horizon.
-BOOKING = {
+TRUFFLES_BOOKING = {
     "SLOT_STEP_MINUTES": env.int("TRUFFLES_SLOT_STEP_MINUTES", default=15),
     "MIN_NOTICE_HOURS": env.int("TRUFFLES_MIN_NOTICE_HOURS", default=24),
     "HORIZON_DAYS": env.int("TRUFFLES_HORIZON_DAYS", default=60),
@@ -53,13 +53,13 @@ TRUFFLES_MESSAGES = {
     "ATTEMPTS": env.int("TRUFFLES_MAIL_ATTEMPTS", default=8),
     "RETRY_SECONDS": env.float("TRUFFLES_MAIL_RETRY_SECONDS", default=60),
     "REMINDER_HOURS": env.float("TRUFFLES_REMINDER_HOURS", default=24),
-    "CLINIC_INBOX": env.str("TRUFFLES_CLINIC_INBOX", default="") or CLINIC["email"],
+    "CLINIC_INBOX": env.str("TRUFFLES_CLINIC_INBOX", default="") or TRUFFLES_CLINIC["email"],
     # Links in messages: the worker has no request to take the host from.
     "SITE_URL": env.str("TRUFFLES_SITE_URL", default="").rstrip("/")
     or ("http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"),
 }
 # Texts through Twilio (appointments/sms.py): off until the account and a sender are set.
-TWILIO = {
+TRUFFLES_TWILIO = {
     "ACCOUNT_SID": env.str("TWILIO_ACCOUNT_SID", default=""),
     "AUTH_TOKEN": env.str("TWILIO_AUTH_TOKEN", default=""),
     "FROM_NUMBER": env.str("TWILIO_FROM_NUMBER", default=""),

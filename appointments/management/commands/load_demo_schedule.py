@@ -49,9 +49,9 @@ class Command(BaseCommand):
         location, _ = Location.objects.update_or_create(
             name="Truffles Vein Specialists — Harbor Street",
             defaults={
-                "address": settings.CLINIC["address"],
-                "phone": settings.CLINIC["phone"],
-                "email": settings.CLINIC["email"],
+                "address": settings.TRUFFLES_CLINIC["address"],
+                "phone": settings.TRUFFLES_CLINIC["phone"],
+                "email": settings.TRUFFLES_CLINIC["email"],
             },
         )
         visit_types = {}
