@@ -1,6 +1,7 @@
 """An appointment: a patient's visit (or an online request for one) and everything they told us."""
 
 from datetime import date
+from typing import Any
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
@@ -198,7 +199,7 @@ class Appointment(models.Model):
         # The reference only: this text ends up in admin logs and messages, which outlive erasure.
         return self.reference
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.manage_token_hash:
             self.manage_token = (
                 manage_token_for(self.submission_token_hash) if self.submission_token_hash else new_manage_token()

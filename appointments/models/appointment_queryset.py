@@ -121,7 +121,7 @@ class AppointmentQuerySet(models.QuerySet):
             **self.model.erased_values(), erased_at=timezone.now(), erasure_reason=reason
         )
 
-    def of_patient(self, email, date_of_birth):
+    def of_patient(self, email: str, date_of_birth: date | None) -> Self:
         """Every visit of one patient: the same email address and date of birth (as the open-request cap counts)."""
         if not email or date_of_birth is None:
             return self.none()

@@ -1,6 +1,9 @@
 """Guards of the public request form: attempts counted by keyed hashes, and the email code that proves a mailbox."""
 
 
+from datetime import datetime
+from typing import Self
+
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -26,11 +29,11 @@ class SubmissionAttempt(models.Model):
 
 
 class EmailCheckQuerySet(models.QuerySet):
-    def unproven(self, now=None):
+    def unproven(self, now: datetime | None = None) -> Self:
         """Codes still waiting for the patient: each one holds a time."""
         return self.filter(proven_at=None, expires_at__gt=now or timezone.now())
 
-    def expired(self, now=None):
+    def expired(self, now: datetime | None = None) -> Self:
         return self.filter(proven_at=None, expires_at__lte=now or timezone.now(), appointment__status="held")
 
 
