@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import views
+from appointments import manage_views, views
 from core.pagecache import public_page
 
 app_name = "appointments"
@@ -12,7 +12,7 @@ urlpatterns = [
     path("request/check-email/", views.check_email, name="check_email"),
     path("availability.json", public_page(views.availability_json, key=views.free_times_page_key, shared=False),
          name="availability"),
-    path("manage/<slug:token>/", views.manage, name="manage"),
-    path("manage/<slug:token>/cancel/", views.cancel, name="cancel"),
-    path("manage/<slug:token>/calendar.ics", views.calendar_file, name="calendar"),
+    path("manage/<slug:token>/", manage_views.manage, name="manage"),
+    path("manage/<slug:token>/cancel/", manage_views.cancel, name="cancel"),
+    path("manage/<slug:token>/calendar.ics", manage_views.calendar_file, name="calendar"),
 ]

@@ -9,17 +9,17 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from appointments import availability, booking, calendar
+from appointments import availability, booking
 from appointments.forms import AppointmentRequestForm, EmailCodeForm, SlotSearchForm
+from appointments.manage_views import reschedule
 from appointments.models import Appointment, EmailCheck, Provider, VisitType
-from appointments.tokens import manage_token_digest
 from articles.models import Article
 from core.client import client_address
 from core.models import Version
@@ -278,7 +278,7 @@ def request_details(request):
         return redirect("appointments:request")
     reschedule_token = _slug_or_blank(values.get("reschedule", ""))
     if reschedule_token:
-        return _reschedule(request, slot, reschedule_token)
+        return reschedule(request, slot, reschedule_token)
     source = _slug_or_blank(values.get("from", ""))
     context = {"slot": slot, "source_article": _source_article(source), "source": source}
     browser = _browser_secret(request)
@@ -380,82 +380,3 @@ def _details_url_for(appointment):
     query = urlencode({"visit_type": appointment.visit_type.slug, "provider": appointment.provider_id,
                        "start": appointment.starts_at.isoformat()})  # fmt: skip
     return f"{_details_path()}?{query}"
-
-
-def _reschedule(request, slot, token):
-    appointment = _managed(token)
-    if not appointment.can_be_cancelled_by_patient():
-        messages.error(request, "This appointment can no longer be moved online. Please call the clinic.")
-        return redirect(appointment)
-    if slot.visit_type != appointment.visit_type:
-        messages.error(request, f"Choose a time for a {appointment.visit_type.name.lower()}: that is what you booked.")
-        return redirect(appointment)
-    context = {"slot": slot, "appointment": appointment}
-    if request.method != "POST":
-        return render(request, "appointments/reschedule.html", context)
-    outcome = booking.move_by_patient(appointment, slot)
-    if outcome.taken:
-        context.update(taken=True, alternatives=outcome.alternatives)
-        return render(request, "appointments/reschedule.html", context, status=HTTPStatus.CONFLICT)
-    if outcome.error:
-        messages.error(request, outcome.error)
-    else:
-        messages.success(request, "Your request has moved to the new time. We will confirm it shortly.")
-    return redirect(appointment)
-
-
-def _managed(token):
-    appointment = (
-        Appointment.objects.select_related("visit_type", "provider", "location", "source_article")
-        .by_manage_token(token)
-        .first()
-    )
-    if appointment is None:
-        raise Http404("No appointment with that link.")
-    appointment.manage_token = token
-    return appointment
-
-
-@never_cache
-@require_GET
-def manage(request, token):
-    """The patient's confirmation page: what, when, where, what next; cancel, move, add to calendar."""
-    appointment = _managed(token)
-    response = render(request, "appointments/manage.html", {"appointment": appointment})
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
-@never_cache
-def cancel(request, token):
-    appointment = _managed(token)
-    if request.method == "POST":
-        outcome = booking.cancel_by_patient(appointment)
-        if outcome.error:
-            messages.error(request, outcome.error)
-        else:
-            messages.success(request, "Your appointment request is cancelled. The time is free for others.")
-        return redirect(appointment)
-    return render(request, "appointments/cancel.html", {"appointment": appointment})
-
-
-@never_cache
-@require_GET
-def calendar_file(request, token):
-    appointment = _managed(token)
-    response = HttpResponse(calendar.ics_for(appointment), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{appointment.reference}.ics"'
-    return response
-
-
-
-
-@never_cache
-@require_GET
-def short_link(request, code, change=False):
-    """A text's short link: on to the patient's page, or (R) to choosing another time."""
-    found = Appointment.objects.select_related("visit_type").filter(short_link_hash=manage_token_digest(code))
-    appointment = found.first()
-    if appointment is None:
-        raise Http404("No appointment with that link.")
-    return redirect(appointment.change_time_url() if change else appointment.get_absolute_url())

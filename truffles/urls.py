@@ -4,8 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from appointments import views as appointment_views
-from appointments import webhooks
+from appointments import manage_views, webhooks
 from articles.sitemaps import ArticleSitemap, PageSitemap
 from core.pagecache import public_page
 from truffles import views
@@ -27,8 +26,8 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("waitlist/", include("waitlist.urls")),
     # Short links in texts, and Twilio's webhooks: public addresses outside /appointments/.
-    path("v/<slug:code>", appointment_views.short_link, name="short_link"),
-    path("v/<slug:code>/change", appointment_views.short_link, {"change": True}, name="short_link_change"),
+    path("v/<slug:code>", manage_views.short_link, name="short_link"),
+    path("v/<slug:code>/change", manage_views.short_link, {"change": True}, name="short_link_change"),
     path("sms/inbound/", webhooks.inbound, name="sms_inbound"),
     path("sms/status/", webhooks.status, name="sms_status"),
     path("admin/", admin.site.urls),
