@@ -1,7 +1,6 @@
 """The load benchmark's processes: the app servers (as `make serve`), nginx in front, and one request to each."""
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from common import BASE_DIR
 
-from tests.processes import free_port, wait_until_answers
+from tests.processes import free_port, loopback_nginx_conf, wait_until_answers
 
 VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "bench-only-key-" + "x" * 40
@@ -114,21 +113,8 @@ def start_nginx(servers: Servers, workdir: Path, app_port: int) -> tuple[subproc
 
 
 def nginx_conf(workdir: Path, static_port: int, front_port: int, app_port: int) -> Path:
-    """deploy/nginx.conf on loopback over plain HTTP, plus a static server for the reference row."""
-    text = (BASE_DIR / "deploy" / "nginx.conf").read_text()
-    text = re.sub(r"\n\s*server \{\s*listen 80;.*?return 301[^}]*\}", "", text, flags=re.S)
-    text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{front_port};")
-    text = "\n".join(line for line in text.splitlines() if "[::]" not in line and "ssl_" not in line)
-    for shipped, local in [
-        ("user www-data;", "user root;"),
-        ("/run/nginx-truffles.pid", f"{workdir}/nginx.pid"),
-        ("/var/cache/nginx/truffles", f"{workdir}/nginx-cache"),
-        ("access_log /var/log/nginx/truffles.access.log;", "access_log off;"),
-        ("/var/log/nginx/", f"{workdir}/"),
-        ("/srv/truffles/", f"{BASE_DIR}/"),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
-    ]:
-        text = text.replace(shipped, local)
+    """deploy/nginx.conf on loopback over plain HTTP (no access log), plus a static server for the reference row."""
+    text = loopback_nginx_conf(workdir, front_port, app_port, access_log=False)
     static_server = f"""
     server {{
         listen 127.0.0.1:{static_port};

@@ -6,6 +6,7 @@ Every wait has a bound.
 """
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -179,3 +180,27 @@ def dedicated_postgres():
                 process.resume()
             pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=data_dir, user=server.system_user, timeout=60)
         shutil.rmtree(data_dir.parent, ignore_errors=True)
+
+
+def loopback_nginx_conf(workdir: Path, front_port: int, app_port: int, access_log: bool = True) -> str:
+    """deploy/nginx.conf on loopback over plain HTTP: its pid, cache and logs under `workdir`, this
+    checkout's paths, the app on `app_port`. The text is returned for the caller to add to and write."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    text = re.sub(r"\n\s*server \{\s*listen 80;.*?return 301[^}]*\}", "", text, flags=re.S)
+    text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{front_port};")
+    text = "\n".join(line for line in text.splitlines() if "[::]" not in line and "ssl_" not in line)
+    replacements = [
+        ("user www-data;", "user root;"),
+        ("/run/nginx-truffles.pid", f"{workdir}/nginx.pid"),
+        ("/var/cache/nginx/truffles", f"{workdir}/nginx-cache"),
+        ("/var/log/nginx/", f"{workdir}/"),
+        ("/srv/truffles/", f"{ROOT}/"),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
+    ]
+    if not access_log:
+        replacements.insert(0, ("access_log /var/log/nginx/truffles.access.log truffles;", "access_log off;"))
+    for shipped, local in replacements:
+        if shipped not in text:
+            raise AssertionError(f"deploy/nginx.conf no longer has {shipped!r}")
+        text = text.replace(shipped, local)
+    return text

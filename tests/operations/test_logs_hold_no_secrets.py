@@ -28,6 +28,7 @@ from tests.processes import (
     ROOT,
     dedicated_postgres,
     free_port,
+    loopback_nginx_conf,
     production_env,
     running,
     start,
@@ -107,22 +108,8 @@ def send(opener, url, method="GET", data=None):
 
 def nginx_conf(workdir, front_port, app_port):
     """The shipped file on loopback over plain HTTP, logs under workdir; the log formats as shipped."""
-    text = (ROOT / "deploy" / "nginx.conf").read_text()
-    text = re.sub(r"\n\s*server \{\s*listen 80;.*?return 301[^}]*\}", "", text, flags=re.S)
-    text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{front_port};")
-    text = "\n".join(line for line in text.splitlines() if "[::]" not in line and "ssl_" not in line)
-    for shipped, local in [
-        ("user www-data;", "user root;"),
-        ("/run/nginx-truffles.pid", f"{workdir}/nginx.pid"),
-        ("/var/cache/nginx/truffles", f"{workdir}/nginx-cache"),
-        ("/var/log/nginx/", f"{workdir}/"),
-        ("/srv/truffles/", f"{ROOT}/"),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
-    ]:
-        assert shipped in text, shipped
-        text = text.replace(shipped, local)
     conf = workdir / "nginx.conf"
-    conf.write_text(text)
+    conf.write_text(loopback_nginx_conf(workdir, front_port, app_port))
     return conf
 
 
