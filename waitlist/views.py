@@ -8,26 +8,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from appointments.manage_views import managed_appointment
 from appointments.models import Appointment
 from waitlist import offers
 from waitlist.forms import WaitlistForm
 from waitlist.models import Offer
 
 
-def _managed(token: str) -> Appointment:
-    appointment = (
-        Appointment.objects.select_related("visit_type", "provider", "location").by_manage_token(token).first()
-    )
-    if appointment is None:
-        raise Http404("No appointment with that link.")
-    appointment.manage_token = token
-    return appointment
-
-
 @never_cache
 @require_POST
 def join(request, token):
-    appointment = _managed(token)
+    appointment = managed_appointment(token)
     form = WaitlistForm(request.POST, appointment=appointment)
     if not form.is_valid():
         context = {"appointment": appointment, "waitlist_form": form}
@@ -43,7 +34,7 @@ def join(request, token):
 @never_cache
 @require_POST
 def leave(request, token):
-    appointment = _managed(token)
+    appointment = managed_appointment(token)
     entry = getattr(appointment, "waitlist_entry", None)
     if entry is not None:
         offers.leave(entry)
