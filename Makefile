@@ -7,6 +7,12 @@ TEST_WORKERS ?= 2
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Compiled bytecode lives under var/pycache and is written even where the environment turns that off
+# (PYTHONDONTWRITEBYTECODE=1, common in containers and on our CI machines): otherwise every process the suite
+# starts (granian workers, the task worker, manage.py backup and restore, the xdist workers) compiles Django
+# and the project from source again, about a second of CPU each, and pytest rewrites every test module anew.
+export PYTHONPYCACHEPREFIX := $(CURDIR)/var/pycache
+export PYTHONDONTWRITEBYTECODE :=
 
 # The first Python >= 3.12 found: $PYTHON, python3.13/python3.12 on the PATH, then pyenv's.
 find_python = for c in $$PYTHON python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
@@ -32,8 +38,8 @@ $(VENV)/bin/python:
 	@py=$$($(find_python)) || { echo "Truffles needs Python 3.12 or newer (Django 6.1). Install one (e.g. 'pyenv install 3.12') or set PYTHON=/path/to/python3.12." >&2; exit 1; }; \
 	echo "Creating $(VENV) with $$py"; $$py -m venv $(VENV)
 
-# --no-compile: Python compiles what is imported on first use; compiling every installed module up front
-# (twilio, mypy) cost a fresh clone some 6 s of its setup.
+# --no-compile: Python compiles what is imported on first use, into var/pycache (above); compiling every
+# installed module up front (twilio, mypy) cost a fresh clone some 6 s of its setup.
 $(STAMP): $(VENV)/bin/python requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-dev.txt
 	@touch $@
@@ -145,4 +151,4 @@ lighthouse: setup chromium $(LIGHTHOUSE_BIN)
 	CHROME_PATH=/usr/bin/chromium $(PY) tools/lighthouse/run.py http://127.0.0.1:$(PORT)
 
 clean:
-	rm -rf $(VENV) var/staticfiles .pytest_cache tools/lighthouse/node_modules
+	rm -rf $(VENV) var/staticfiles var/pycache .pytest_cache tools/lighthouse/node_modules
