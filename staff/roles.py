@@ -4,6 +4,7 @@
 this table exactly, so it is safe to run again (`manage.py sync_roles`, and after every migrate).
 """
 
+from collections import defaultdict
 from contextlib import suppress
 
 FRONT_DESK = "Front desk"
@@ -64,16 +65,18 @@ class MissingPermission(LookupError):
 def permissions_for(role: str, apps):
     """The Permission rows a role grants, from the given app registry (historical in migrations)."""
     Permission = apps.get_model("auth", "Permission")
+    names = [name.split(".") for name in ROLES[role]]
+    # One query per role, not one per name: this runs after every migrate and every test flush.
+    by_app = defaultdict(list)
+    rows = Permission.objects.filter(content_type__app_label__in={app_label for app_label, _ in names})
+    for permission in rows.select_related("content_type"):
+        by_app[permission.content_type.app_label].append(permission)
     found = []
-    for name in ROLES[role]:
-        app_label, codename = name.split(".")
-        rows = Permission.objects.filter(content_type__app_label=app_label)
-        if codename != "*":
-            rows = rows.filter(codename=codename)
-        rows = list(rows)
-        if not rows:
-            raise MissingPermission(f"Role {role!r} names {name}, which does not exist")
-        found.extend(rows)
+    for app_label, codename in names:
+        granted = [permission for permission in by_app[app_label] if codename in ("*", permission.codename)]
+        if not granted:
+            raise MissingPermission(f"Role {role!r} names {app_label}.{codename}, which does not exist")
+        found.extend(granted)
     return found
 
 

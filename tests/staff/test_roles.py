@@ -1,6 +1,7 @@
+import pytest
 from django.contrib.auth.models import Group, Permission
 
-from staff.roles import CLINIC_MANAGER, CLINICIAN, CONTENT_EDITOR, FRONT_DESK, ROLES, apply_roles
+from staff.roles import CLINIC_MANAGER, CLINICIAN, CONTENT_EDITOR, FRONT_DESK, ROLES, MissingPermission, apply_roles
 
 
 def codenames(role):
@@ -80,6 +81,16 @@ def test_applying_roles_again_restores_exactly_the_table(db):
     assert "appointments.export_appointment" not in codenames(FRONT_DESK)
     assert Group.objects.filter(name=CLINICIAN).count() == 1
     assert len(codenames(CLINICIAN)) == len(ROLES[CLINICIAN])
+
+
+def test_a_role_naming_a_permission_that_does_not_exist_is_refused_and_changes_nothing(db, monkeypatch):
+    before = codenames(FRONT_DESK)
+    monkeypatch.setitem(ROLES, FRONT_DESK, [*ROLES[FRONT_DESK], "appointments.teleport_appointment"])
+
+    with pytest.raises(MissingPermission, match="appointments.teleport_appointment"):
+        apply_roles()
+
+    assert codenames(FRONT_DESK) == before
 
 
 def test_roles_give_the_permissions_django_checks(staff_member):
