@@ -11,7 +11,7 @@ from pathlib import Path
 
 from common import BASE_DIR
 
-from tests.processes import free_port, loopback_nginx_conf, wait_until_answers
+from tests.processes import free_port, loopback_nginx, wait_until_answers
 
 VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "bench-only-key-" + "x" * 40
@@ -105,16 +105,7 @@ def start_app(servers: Servers, name: str, env: dict[str, str], label: str) -> t
 def start_nginx(servers: Servers, workdir: Path, app_port: int) -> tuple[subprocess.Popen, int, int]:
     """nginx in front of the app on loopback, plus the static server: (process, static port, front port)."""
     static_port, front_port = free_port(), free_port()
-    conf = nginx_conf(workdir, static_port, front_port, app_port)
-    nginx = servers.start(["nginx", "-c", str(conf), "-e", str(workdir / "nginx-error.log"), "-g", "daemon off;"],
-                          dict(os.environ), "nginx")  # fmt: skip
-    wait_until_answers(f"http://127.0.0.1:{static_port}/article.html", 60)
-    return nginx, static_port, front_port
-
-
-def nginx_conf(workdir: Path, static_port: int, front_port: int, app_port: int) -> Path:
-    """deploy/nginx.conf on loopback over plain HTTP (no access log), plus a static server for the reference row."""
-    text = loopback_nginx_conf(workdir, front_port, app_port, access_log=False)
+    # deploy/nginx.conf on loopback without its access log, plus a static server for the reference row.
     static_server = f"""
     server {{
         listen 127.0.0.1:{static_port};
@@ -122,7 +113,7 @@ def nginx_conf(workdir: Path, static_port: int, front_port: int, app_port: int) 
         location = /article.html {{ default_type text/html; gzip_static on; }}
     }}
 """
-    text = text[: text.rstrip().rfind("}")] + static_server + "}\n"
-    conf = workdir / "nginx.conf"
-    conf.write_text(text)
-    return conf
+    command = loopback_nginx(workdir, front_port, app_port, access_log=False, extra_servers=static_server)
+    nginx = servers.start(command, dict(os.environ), "nginx")
+    wait_until_answers(f"http://127.0.0.1:{static_port}/article.html", 60)
+    return nginx, static_port, front_port

@@ -204,3 +204,15 @@ def loopback_nginx_conf(workdir: Path, front_port: int, app_port: int, access_lo
             raise AssertionError(f"deploy/nginx.conf no longer has {shipped!r}")
         text = text.replace(shipped, local)
     return text
+
+
+def loopback_nginx(workdir: Path, front_port: int, app_port: int, *, access_log: bool = True,
+                   extra_servers: str = "") -> list[str]:  # fmt: skip
+    """Write `loopback_nginx_conf` (plus `extra_servers` inside its http block) to workdir/nginx.conf and
+    return the command that runs it in the foreground, its startup errors in workdir/startup.log."""
+    text = loopback_nginx_conf(workdir, front_port, app_port, access_log=access_log)
+    if extra_servers:
+        text = text[: text.rstrip().rfind("}")] + extra_servers + "}\n"
+    conf = workdir / "nginx.conf"
+    conf.write_text(text)
+    return ["nginx", "-c", str(conf), "-e", str(workdir / "startup.log"), "-g", "daemon off;"]

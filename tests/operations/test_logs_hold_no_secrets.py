@@ -28,7 +28,7 @@ from tests.processes import (
     ROOT,
     dedicated_postgres,
     free_port,
-    loopback_nginx_conf,
+    loopback_nginx,
     production_env,
     running,
     start,
@@ -106,13 +106,6 @@ def send(opener, url, method="GET", data=None):
         return error.code, error.headers, error.read().decode(errors="replace")
 
 
-def nginx_conf(workdir, front_port, app_port):
-    """The shipped file on loopback over plain HTTP, logs under workdir; the log formats as shipped."""
-    conf = workdir / "nginx.conf"
-    conf.write_text(loopback_nginx_conf(workdir, front_port, app_port))
-    return conf
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The clinic behind nginx, with the worker and a mail server, on a database cluster of its own."""
@@ -133,8 +126,7 @@ def site(tmp_path_factory):
         granian = [GRANIAN, *GRANIAN_FLAGS, "--host", "127.0.0.1", "--port", str(app_port), "--workers", "1",
                    "truffles.wsgi:application"]  # as shipped: granian's own access log (full URLs) stays off
         worker = [sys.executable, "manage.py", "worker", "--no-reload", "--interval", "0.2", "--no-startup-delay"]
-        nginx = ["nginx", "-c", str(nginx_conf(workdir, front_port, app_port)), "-e", str(workdir / "startup.log"),
-                 "-g", "daemon off;"]  # fmt: skip
+        nginx = loopback_nginx(workdir, front_port, app_port)  # the shipped file, its log formats as shipped
         with (
             running(start(granian, env, workdir / "granian.log")),
             running(start(worker, env, workdir / "worker.log")),

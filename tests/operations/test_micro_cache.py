@@ -8,7 +8,7 @@ import pytest
 
 from tests.processes import (
     free_port,
-    loopback_nginx_conf,
+    loopback_nginx,
     production_env,
     running,
     start,
@@ -35,9 +35,7 @@ def fetch(url: str, **headers: str) -> tuple[str, str, bytes]:
 def front(tmp_path):
     """The article pages through nginx with the shipped configuration, in front of granian."""
     app_port, front_port = free_port(), free_port()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(loopback_nginx_conf(tmp_path, front_port, app_port))
-    nginx = ["nginx", "-c", str(conf), "-e", str(tmp_path / "startup.log"), "-g", "daemon off;"]
+    nginx = loopback_nginx(tmp_path, front_port, app_port)
     with (
         running(start_granian(app_port, production_env(), tmp_path / "granian.log", workers=1)),
         running(start(nginx, production_env(), tmp_path / "nginx.log")),
