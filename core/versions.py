@@ -23,6 +23,8 @@ from django.db import connections
 logger = logging.getLogger(__name__)
 
 CHANNEL = "truffles_version"
+# How the listening connection shows in pg_stat_activity, apart from the connections serving requests.
+APPLICATION_NAME = "truffles-version-listener"
 VERSIONS_SQL = "SELECT name, number, changed_at, scheduled FROM truffles_version"
 
 
@@ -59,7 +61,8 @@ class Listener:
         while not self.stopping.is_set():
             conn = None
             try:
-                conn = psycopg2.connect(**connections["default"].get_connection_params())
+                params = connections["default"].get_connection_params()
+                conn = psycopg2.connect(**{**params, "application_name": APPLICATION_NAME})
                 conn.autocommit = True
                 with conn.cursor() as cursor:
                     cursor.execute(f"LISTEN {CHANNEL}")

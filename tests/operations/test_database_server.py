@@ -14,6 +14,7 @@ import psutil
 import psycopg2
 import pytest
 
+from core import versions
 from tests.processes import (
     ROOT,
     free_port,
@@ -21,6 +22,7 @@ from tests.processes import (
     production_env,
     running,
     start_granian,
+    wait_until,
     wait_until_answers,
 )
 
@@ -155,6 +157,21 @@ def test_the_sites_role_can_add_and_read_audit_entries_but_not_rewrite_them(clus
     assert after == entries + 1
 
 
+def version_listener_ready(cluster) -> bool:
+    """The app process's version listener (core/versions.py) has connected, listened and read the versions."""
+    conn = psycopg2.connect(cluster["owner_url"])
+    try:
+        with conn.cursor() as cursor:
+            # After LISTEN it reads the versions, then sends SELECT 1 every 5 s of silence.
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND state = 'idle'"
+                " AND query IN (%s, 'SELECT 1')", [versions.APPLICATION_NAME, versions.VERSIONS_SQL],
+            )
+            return cursor.fetchone()[0] > 0
+    finally:
+        conn.close()
+
+
 def suspend(server):
     postmaster = psutil.Process(server.get_pid())
     processes = [postmaster, *postmaster.children(recursive=True)]
@@ -190,6 +207,8 @@ def test_a_frozen_then_stopped_database_gives_503_within_a_bound(cluster, tmp_pa
     with running(start_granian(port, env, tmp_path / "granian.log", workers=1)):
         wait_until_answers(site + "/healthz", 60)
         assert get(site + "/")[0] == 200  # the worker now holds a persistent connection
+        # ...and has started its version listener; a stored page needs no query once that has read the versions.
+        wait_until(lambda: version_listener_ready(cluster), 20, message="the version listener to read the versions")
         health, stored, home = while_the_database_is_frozen(cluster["server"], site)
         recovered = wait_until_answers(site + "/appointments/request/", 30)
 
