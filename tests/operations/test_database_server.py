@@ -174,10 +174,14 @@ def version_listener_ready(cluster) -> bool:
 
 def suspend(server):
     postmaster = psutil.Process(server.get_pid())
-    processes = [postmaster, *postmaster.children(recursive=True)]
-    for process in processes:
-        process.suspend()
-    return processes
+    suspended = []
+    for process in [postmaster, *postmaster.children(recursive=True)]:
+        try:
+            process.suspend()
+        except psutil.NoSuchProcess:  # a backend whose client just left (the listener check's, say) is gone
+            continue
+        suspended.append(process)
+    return suspended
 
 
 def while_the_database_is_frozen(server, site):
