@@ -14,8 +14,9 @@ from django.core.management import call_command
 from django.db import DatabaseError, connections, transaction
 from django.test import TransactionTestCase
 
-# Per database alias: {table: its rows as JSON} of the tables Django's flush left filled.
-_left_by_flush: dict[str, dict[str, str]] = {}
+# Per database alias, read after Django's flush: every model table (they do not change during a run), and
+# {table: its rows as JSON} of those the flush left filled.
+_left_by_flush: dict[str, tuple[list[str], dict[str, str]]] = {}
 
 django_fixture_teardown = TransactionTestCase._fixture_teardown
 
@@ -28,17 +29,17 @@ def fixture_teardown(test_case: TransactionTestCase) -> None:
     for alias in test_case._databases_names(include_mirrors=False):
         if not _put_back_what_flush_left(alias):
             call_command("flush", verbosity=0, interactive=False, database=alias, reset_sequences=False)
-            _left_by_flush[alias] = _filled_tables(alias)
+            _left_by_flush[alias] = _what_flush_left(alias)
 
 
 def _put_back_what_flush_left(alias: str) -> bool:
-    left = _left_by_flush.get(alias)
-    if left is None:
+    if alias not in _left_by_flush:
         return False
+    tables, left = _left_by_flush[alias]
     connection = connections[alias]
     quote = connection.ops.quote_name
     # Table names come from the model registry, quoted; the rows go as parameters.
-    statements = [f"DELETE FROM {quote(table)}" for table in connection.introspection.django_table_names(True)]  # noqa: S608
+    statements = [f"DELETE FROM {quote(table)}" for table in tables]  # noqa: S608
     statements += [
         f"INSERT INTO {quote(t)} SELECT * FROM json_populate_recordset(NULL::{quote(t)}, %s)"  # noqa: S608
         for t in left
@@ -54,8 +55,8 @@ def _put_back_what_flush_left(alias: str) -> bool:
     return True
 
 
-def _filled_tables(alias: str) -> dict[str, str]:
-    """The rows of every table that is not empty, as JSON, in one query."""
+def _what_flush_left(alias: str) -> tuple[list[str], dict[str, str]]:
+    """Every model table, and the rows of those that are not empty, as JSON, in one query."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     tables = connection.introspection.django_table_names(only_existing=True)
@@ -64,4 +65,4 @@ def _filled_tables(alias: str) -> dict[str, str]:
     )
     with connection.cursor() as cursor:
         cursor.execute(query, tables)
-        return {table: rows for table, rows in cursor.fetchall() if rows is not None}
+        return tables, {table: rows for table, rows in cursor.fetchall() if rows is not None}

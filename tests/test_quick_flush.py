@@ -26,7 +26,7 @@ def every_table() -> dict[str, str | None]:
 
 def test_what_a_test_changed_is_undone_to_the_row(request):
     call_command("flush", verbosity=0, interactive=False)
-    quick_flush._left_by_flush["default"] = quick_flush._filled_tables("default")
+    quick_flush._left_by_flush["default"] = quick_flush._what_flush_left("default")
     left_by_django = every_table()
     assert left_by_django["auth_permission"], "post_migrate wrote the permissions back"
     assert left_by_django["auth_group"], "and the roles"
